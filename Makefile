@@ -1,0 +1,39 @@
+# Two commands: `make run` (the demo on the shipped models) and `make test` (the whole test suite).
+# Each creates the virtual environment when it is missing and installs what it needs.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export IWAE_DATA_DIR ?= $(abspath ../shared/data)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint bench chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/iwae serve --host $(HOST) --port $(PORT)
+
+# The browser tests need a real Chromium: Debian's package (Playwright's own download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: $(STAMP) chromium
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check model app tests bench
+
+bench: $(STAMP)
+	$(PY) bench/train_throughput.py
+	$(PY) bench/serve_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

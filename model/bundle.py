@@ -1,0 +1,141 @@
+"""Model bundles: a self-describing directory holding everything needed to use a trained model.
+
+    config.json              architecture, image shape, likelihood, training data and schedule
+    weights.safetensors      every variable by its Keras path (no pickle)
+    report.json              the `iwae evaluate` report (optional until evaluated)
+    attributes.safetensors   latent attribute vectors (optional), described in attributes.json
+    README.md                the model card (optional)
+    MANIFEST.sha256          sha256 of every file above; loading refuses a bundle that disagrees
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from model.attributes import AttributeVector
+from model.config import Config, config_from_dict
+from model.iwae import IWAE, build
+
+MANIFEST = "MANIFEST.sha256"
+FORMAT_VERSION = 1
+
+
+class BundleError(ValueError):
+    """A bundle is missing, incomplete, corrupted or does not match its model."""
+
+
+@dataclass
+class Bundle:
+    name: str
+    path: Path
+    config: Config
+    model: IWAE
+    report: dict = field(default_factory=dict)
+    attributes: dict[str, AttributeVector] = field(default_factory=dict)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(directory: Path) -> None:
+    files = sorted(p.name for p in directory.iterdir() if p.is_file() and p.name != MANIFEST)
+    lines = [f"{_sha256(directory / name)}  {name}\n" for name in files]
+    (directory / MANIFEST).write_text("".join(lines))
+
+
+def verify_manifest(directory: Path) -> None:
+    """Checks every file the manifest lists against its sha256; raises BundleError naming the first
+    file that is missing or altered, and any file the manifest does not know."""
+    manifest = directory / MANIFEST
+    if not manifest.exists():
+        raise BundleError(f"{directory} is not a model bundle: {MANIFEST} is missing")
+    listed = {}
+    for line in manifest.read_text().splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    for name, digest in listed.items():
+        path = directory / name
+        if not path.is_file():
+            raise BundleError(f"bundle {directory.name}: {name} is listed in {MANIFEST} but missing")
+        if _sha256(path) != digest:
+            raise BundleError(f"bundle {directory.name}: {name} does not match its sha256 in {MANIFEST} (corrupted or edited)")
+    extra = sorted(p.name for p in directory.iterdir() if p.is_file() and p.name not in listed and p.name != MANIFEST)
+    if extra:
+        raise BundleError(f"bundle {directory.name}: files not in {MANIFEST}: {', '.join(extra)}")
+
+
+def model_weights(model: IWAE) -> dict[str, np.ndarray]:
+    weights = {v.path: np.asarray(v.numpy()) for v in model.variables}
+    if len(weights) != len(model.variables):
+        raise BundleError("two model variables share a path; weights cannot be saved by name")
+    return weights
+
+
+def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | None = None) -> Path:
+    """Writes config and weights (keeping a report and attributes already there) and the manifest."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    description = {"format_version": FORMAT_VERSION, "name": directory.name, **config.to_dict()}
+    (directory / "config.json").write_text(json.dumps(description, indent=2) + "\n")
+    save_file(model_weights(model), str(directory / "weights.safetensors"))
+    if card is not None:
+        (directory / "README.md").write_text(card)
+    write_manifest(directory)
+    return directory
+
+
+def save_report(directory: str | Path, report: dict) -> None:
+    directory = Path(directory)
+    verify_manifest(directory)
+    (directory / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_manifest(directory)
+
+
+def save_attributes(directory: str | Path, attributes: dict[str, AttributeVector]) -> None:
+    directory = Path(directory)
+    verify_manifest(directory)
+    save_file({name: a.vector.astype(np.float32) for name, a in attributes.items()}, str(directory / "attributes.safetensors"))
+    meta = {name: a.describe() for name, a in attributes.items()}
+    (directory / "attributes.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_manifest(directory)
+
+
+def load_bundle(directory: str | Path) -> Bundle:
+    """Loads and verifies a bundle; needs nothing outside the directory."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise BundleError(f"no bundle at {directory}")
+    verify_manifest(directory)
+    description = json.loads((directory / "config.json").read_text())
+    if description.get("format_version") != FORMAT_VERSION:
+        raise BundleError(f"bundle {directory.name}: unsupported format_version {description.get('format_version')}")
+    config = config_from_dict({"model": description["model"], "train": description["train"]})
+    model = build(IWAE(config.model))
+    stored = load_file(str(directory / "weights.safetensors"))
+    expected = {v.path: v for v in model.variables}
+    if set(stored) != set(expected):
+        missing, unknown = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
+        raise BundleError(f"bundle {directory.name}: weights do not match the config (missing {missing[:3]}, unknown {unknown[:3]})")
+    for path, variable in expected.items():
+        if tuple(stored[path].shape) != tuple(variable.shape):
+            raise BundleError(f"bundle {directory.name}: {path} has shape {stored[path].shape}, expected {variable.shape}")
+        variable.assign(stored[path])
+    report_path = directory / "report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    attributes = {}
+    if (directory / "attributes.safetensors").exists():
+        vectors = load_file(str(directory / "attributes.safetensors"))
+        meta = json.loads((directory / "attributes.json").read_text())
+        attributes = {name: AttributeVector.from_description(name, vectors[name], meta[name]) for name in meta}
+    return Bundle(directory.name, directory, config, model, report, attributes)

@@ -1,0 +1,151 @@
+"""The Importance Weighted Autoencoder (Burda, Grosse & Salakhutdinov, 2015, section 3).
+
+Generative model p(x, h) = p(h_L) p(h_{L-1}|h_L) … p(h1|h2) p(x|h1) with a standard normal prior
+and Gaussian conditionals; recognition model q(h|x) = q(h1|x) q(h2|h1) … q(h_L|h_{L-1}). For k samples
+h_i ~ q(h|x) the unnormalised importance weights are w_i = p(x, h_i) / q(h_i|x)  (eq. 2), and
+
+    L_k(x) = E[ log (1/k) Σ_i w_i ]                                          (eq. 8)
+
+is a lower bound on log p(x) that rises with k (Theorem 1). Its gradient is Σ_i w̃_i ∇ log w_i with
+normalised weights w̃_i = w_i / Σ_j w_j (eq. 14); differentiating logsumexp gives exactly that, with
+w̃ entering as constants, so the bound is optimised directly. Samples are sample-axis first:
+(k, B, …). Randomness is stateless, keyed by an explicit seed, so a run is reproducible and resumable.
+"""
+
+from __future__ import annotations
+
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from model.config import ModelConfig
+from model.distributions import gaussian_log_prob, standard_normal_log_prob
+from model.likelihoods import make_likelihood
+from model.networks import ConvEncoder, ConvObservation, GaussianLayer, MLPEncoderInput, MLPObservation
+
+
+def iwae_bound(log_w: tf.Tensor) -> tf.Tensor:
+    """log (1/k) Σ_i w_i per data point, from log-weights (k, B) → (B,). eq. (8), computed stably."""
+    k = tf.cast(tf.shape(log_w)[0], log_w.dtype)
+    return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(k)
+
+
+def vae_bound(log_w: tf.Tensor) -> tf.Tensor:
+    """(1/k) Σ_i log w_i per data point (k, B) → (B,): the VAE's k-sample ELBO estimate (eq. 3)."""
+    return tf.reduce_mean(log_w, axis=0)
+
+
+OBJECTIVES = {"iwae": iwae_bound, "vae": vae_bound}
+
+
+class IWAE(keras.Model):
+    """Recognition network q(h|x), generative network p(x, h), and the log-weights that tie them."""
+
+    def __init__(self, config: ModelConfig, output_bias: np.ndarray | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.likelihood = make_likelihood(config.likelihood)
+        act, bn = config.activation, config.batch_norm
+        sizes, hidden = config.latent_sizes, config.hidden_sizes
+        per_channel = self.likelihood.params_per_channel
+        if config.network == "mlp":
+            self.encoder_input = MLPEncoderInput()
+            self.inference = [
+                GaussianLayer(hidden[l], sizes[l], act, bn, name=f"q_h{l + 1}") for l in range(len(sizes))
+            ]
+            self.observation = MLPObservation(
+                tuple(reversed(hidden[0])), config.image_shape, per_channel, act, bn, output_bias, name="p_x"
+            )
+        else:
+            self.encoder_input = ConvEncoder(config.conv_filters, bn, name="conv_encoder")
+            self.inference = [GaussianLayer((), sizes[0], act, bn, name="q_h1")]
+            self.observation = ConvObservation(
+                config.conv_filters, config.image_shape, per_channel, bn, output_bias, name="p_x"
+            )
+        # generative[l] is p(h_{l+1} | h_{l+2}) (1-based names), mirroring q(h_{l+2} | h_{l+1}).
+        self.generative = [
+            GaussianLayer(tuple(reversed(hidden[l + 1])), sizes[l], act, bn, name=f"p_h{l + 1}")
+            for l in range(len(sizes) - 1)
+        ]
+
+    @staticmethod
+    def likelihood_for(config: ModelConfig):
+        return make_likelihood(config.likelihood)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.config.latent_sizes)
+
+    def sample_posterior(
+        self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False
+    ) -> tuple[list[tf.Tensor], tf.Tensor, list[tuple[tf.Tensor, tf.Tensor]]]:
+        """Draws h_i ~ q(h|x), i = 1…k. Returns the samples per layer [(k, B, d_l)], log q(h_i|x)
+        (k, B), and each layer's (mean, std)."""
+        batch = tf.shape(x)[0]
+        seeds = tf.random.experimental.stateless_split(seed, num=self.n_layers)
+        inputs = self.encoder_input(x, training=training)  # (B, features)
+        samples, params, log_q = [], [], 0.0
+        for l, layer in enumerate(self.inference):
+            mean, std = layer(inputs, training=training)  # (B, d) for h1, (k, B, d) above it
+            noise = tf.random.stateless_normal([k, batch, self.config.latent_sizes[l]], seeds[l])
+            h = mean + std * noise  # reparameterised sample, (k, B, d)
+            log_q += gaussian_log_prob(h, mean, std)
+            samples.append(h)
+            params.append((mean, std))
+            inputs = h
+        return samples, log_q, params
+
+    def log_joint(self, x: tf.Tensor, samples: list[tf.Tensor], training: bool = False) -> tf.Tensor:
+        """log p(x, h) for samples [(k, B, d_l)] → (k, B)."""
+        log_p = standard_normal_log_prob(samples[-1])
+        for l, layer in enumerate(self.generative):
+            mean, std = layer(samples[l + 1], training=training)
+            log_p += gaussian_log_prob(samples[l], mean, std)
+        observation = self.observation(samples[0], training=training)  # (k, B, H, W, C·params)
+        return log_p + self.likelihood.log_prob(x, observation)
+
+    def log_weights(self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """log w_i = log p(x, h_i) − log q(h_i|x) for k samples per image: x (B, H, W, C) → (k, B). eq. (2)"""
+        samples, log_q, _ = self.sample_posterior(x, k, seed, training=training)
+        return self.log_joint(x, samples, training=training) - log_q
+
+    def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """One-sample log-weights (1, B); used to build the variables."""
+        return self.log_weights(x, 1, tf.constant([0, 0], tf.int32), training=training)
+
+    # ---- the deterministic views the demo uses: posterior means in, mean images out ----
+
+    def encode(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Mean and std of q(h_L | ·) for images x (B, H, W, C), following the means of the lower
+        layers: the point in the prior's space that represents x. → (B, d_L), (B, d_L)"""
+        inputs = self.encoder_input(x, training=False)
+        for layer in self.inference:
+            mean, std = layer(inputs, training=False)
+            inputs = mean
+        return mean, std
+
+    def decode_h1(self, h1: tf.Tensor) -> tf.Tensor:
+        """Mean image of p(x | h1): (..., d_1) → (..., H, W, C) intensities in [0, 1]."""
+        return self.likelihood.mean(self.observation(h1, training=False))
+
+    def decode(self, z: tf.Tensor) -> tf.Tensor:
+        """Mean image for top-layer latents z (B, d_L), following the means of p(h_l | h_{l+1}) down."""
+        h = z
+        for layer in reversed(self.generative):
+            h, _ = layer(h, training=False)
+        return self.decode_h1(h)
+
+
+def log_mean_exp(log_w: np.ndarray, axis: int = 0) -> np.ndarray:
+    """NumPy log (1/k) Σ exp(log_w) along an axis, max-subtracted: the evaluation's combiner."""
+    top = np.max(log_w, axis=axis, keepdims=True)
+    return np.squeeze(top, axis) + np.log(np.mean(np.exp(log_w - top), axis=axis))
+
+
+def build(model: IWAE) -> IWAE:
+    """Creates the model's variables with one call on a dummy batch."""
+    model(tf.zeros((1, *model.config.image_shape)), training=False)
+    return model
+
+

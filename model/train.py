@@ -1,0 +1,187 @@
+"""Training: Adam on the k-sample bound with the paper's staged schedule, resumable and seeded.
+
+The run's randomness (epoch order, dynamic binarisation, importance samples) is a pure function of
+(seed, epoch, step), so a run stopped after any epoch and resumed from its checkpoint continues
+exactly as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from safetensors import safe_open
+from safetensors.numpy import load_file, save_file
+from tqdm import tqdm
+
+from model.config import Config, ModelConfig, TrainConfig
+from model.data import load_dataset
+from model.iwae import IWAE, OBJECTIVES, build
+
+log = logging.getLogger(__name__)
+
+
+def device_name() -> str:
+    """Where TensorFlow places the model: the first GPU when one is visible, else the CPU."""
+    return "/GPU:0" if tf.config.list_physical_devices("GPU") else "/CPU:0"
+
+
+def initial_output_bias(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
+    """Decoder output bias so that an untrained model predicts the training data's mean image
+    (the paper's initialisation): the logit of the mean pixel for Bernoulli pixels; for the
+    discretised logistic, atanh of the mean on [-1, 1] and a log-scale of −2 (per channel for conv)."""
+    mean = np.clip(intensities.mean(axis=0), 1e-3, 1 - 1e-3)  # (H, W, C)
+    if config.network == "conv":
+        mean = mean.mean(axis=(0, 1))  # transposed convolutions have one bias per channel
+    if config.likelihood == "bernoulli":
+        return np.log(mean / (1 - mean)).astype(np.float32)
+    centre = np.arctanh(2 * mean - 1)
+    return np.concatenate([centre, np.full_like(centre, -2.0)], axis=-1).astype(np.float32)
+
+
+def model_inputs(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
+    """Training images as the step consumes them: intensities for Bernoulli (binarised in the step,
+    anew each time), 8-bit bin centres for the logistic."""
+    return IWAE.likelihood_for(config).from_intensities(intensities)
+
+
+def save_checkpoint(directory: Path, epoch: int, model: IWAE, optimizer: keras.optimizers.Optimizer, keep: int = 2) -> Path:
+    """Writes model and optimizer variables after `epoch` epochs (atomically), keeping the last `keep`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {f"model/{v.path}": np.asarray(v.numpy()) for v in model.variables}
+    tensors |= {f"optimizer/{v.path}": np.asarray(v.numpy()) for v in optimizer.variables}
+    path = directory / f"epoch-{epoch:05d}.safetensors"
+    partial = path.with_suffix(".partial")
+    save_file(tensors, str(partial), metadata={"epoch": str(epoch)})
+    partial.replace(path)
+    for old in sorted(directory.glob("epoch-*.safetensors"))[:-keep]:
+        old.unlink()
+    return path
+
+
+def latest_checkpoint(directory: Path) -> Path | None:
+    found = sorted(directory.glob("epoch-*.safetensors")) if directory.is_dir() else []
+    return found[-1] if found else None
+
+
+def restore_checkpoint(path: Path, model: IWAE, optimizer: keras.optimizers.Optimizer | None = None) -> int:
+    """Assigns a checkpoint's variables (every one must be present) and returns its epoch."""
+    tensors = load_file(str(path))
+    targets = [("model", model.variables)] + ([("optimizer", optimizer.variables)] if optimizer is not None else [])
+    for prefix, variables in targets:
+        for v in variables:
+            key = f"{prefix}/{v.path}"
+            if key not in tensors:
+                raise KeyError(f"checkpoint {path} has no {key}: it belongs to a different model")
+            v.assign(tensors[key])
+    with safe_open(str(path), framework="numpy") as f:
+        return int(f.metadata()["epoch"])
+
+
+def make_train_step(model: IWAE, optimizer: keras.optimizers.Optimizer, train: TrainConfig) -> Callable:
+    """A compiled step: (images (B, H, W, C), seed (2,)) → mean bound over the batch."""
+    objective = OBJECTIVES[train.objective]
+    binary = model.config.likelihood == "bernoulli"
+
+    @tf.function(jit_compile=train.jit_compile, reduce_retracing=True)
+    def step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        data_seed, sample_seed = tf.unstack(tf.random.experimental.stateless_split(seed, num=2))
+        if binary:  # dynamic binarisation: every pixel ~ Bernoulli(intensity), every time it is used
+            x = tf.cast(tf.random.stateless_uniform(tf.shape(images), data_seed) < images, tf.float32)
+        else:
+            x = images
+        with tf.GradientTape() as tape:
+            bound = tf.reduce_mean(objective(model.log_weights(x, train.k, sample_seed, training=True)))
+            loss = -bound
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return bound
+
+    return step
+
+
+def create_model(config: Config, intensities: np.ndarray) -> tuple[IWAE, keras.optimizers.Optimizer]:
+    keras.utils.set_random_seed(config.train.seed)  # weight initialisation
+    model = build(IWAE(config.model, output_bias=initial_output_bias(config.model, intensities)))
+    optimizer = keras.optimizers.Adam(
+        learning_rate=config.train.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=config.train.adam_epsilon
+    )
+    optimizer.build(model.trainable_variables)
+    return model, optimizer
+
+
+def train(
+    config: Config,
+    workdir: str | Path,
+    data_directory: str | Path | None = None,
+    resume: bool = False,
+    epochs: int | None = None,
+    intensities: np.ndarray | None = None,
+    progress: bool = True,
+) -> IWAE:
+    """Trains (or resumes) a model in `workdir` (checkpoints, TensorBoard, config.json) and returns it.
+
+    `epochs` stops early after that many epochs in total (the schedule is unchanged); `intensities`
+    replaces the configured dataset (tests use tiny synthetic images).
+    """
+    workdir = Path(workdir)
+    tc = config.train
+    if intensities is None:
+        intensities = load_dataset(tc.dataset, "train", data_directory, tc.squeezed_faces).images
+    if tc.max_train_images:
+        intensities = intensities[: tc.max_train_images]
+    images = model_inputs(config.model, intensities)
+    with tf.device(device_name()):
+        model, optimizer = create_model(config, intensities)
+    log.info("training on %s: %d images, %d parameters", device_name(), len(images), model.count_params())
+    checkpoints = workdir / "checkpoints"
+    first_epoch = 0
+    if latest_checkpoint(checkpoints):
+        if not resume:
+            raise FileExistsError(f"{workdir} already holds a run: pass --resume to continue it")
+        first_epoch = restore_checkpoint(latest_checkpoint(checkpoints), model, optimizer)
+        log.info("resumed from %s at epoch %d", latest_checkpoint(checkpoints), first_epoch)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+
+    step = make_train_step(model, optimizer, tc)
+    writer = tf.summary.create_file_writer(str(workdir / "tensorboard"))
+    steps_per_epoch = len(images) // tc.batch_size  # whole batches only: one shape, one compiled graph
+    last = tc.total_epochs if epochs is None else min(epochs, tc.total_epochs)
+    for e in range(first_epoch, last):
+        rate = tc.learning_rate_at(e)
+        optimizer.learning_rate.assign(rate)
+        order = np.random.default_rng([tc.seed, e]).permutation(len(images))
+        total = tf.zeros((), tf.float32)
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {e + 1}/{last}", disable=not progress, mininterval=2)
+        for s in bar:
+            batch = images[order[s * tc.batch_size : (s + 1) * tc.batch_size]]
+            total += step(tf.constant(batch), tf.constant([tc.seed, e * steps_per_epoch + s], tf.int64))
+            if s % 50 == 49:
+                bar.set_postfix(bound=f"{float(total) / (s + 1):.2f}", lr=f"{rate:.2e}")
+        mean_bound = float(total) / steps_per_epoch
+        with writer.as_default(step=e + 1):
+            tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
+            tf.summary.scalar("train/learning_rate", rate)
+        save_checkpoint(checkpoints, e + 1, model, optimizer)
+        log.info("epoch %d/%d: %s bound (k=%d) %.3f nats, lr %.2e", e + 1, last, tc.objective, tc.k, mean_bound, rate)
+    return model
+
+
+def restore_run(workdir: str | Path) -> tuple[Config, IWAE]:
+    """The config and model of a run directory at its latest checkpoint (optimizer state ignored)."""
+    from model.config import config_from_dict
+
+    workdir = Path(workdir)
+    config = config_from_dict(json.loads((workdir / "config.json").read_text()))
+    model = build(IWAE(config.model))
+    latest = latest_checkpoint(workdir / "checkpoints")
+    if latest is None:
+        raise FileNotFoundError(f"no checkpoint in {workdir / 'checkpoints'}")
+    restore_checkpoint(latest, model)
+    return config, model
