@@ -51,8 +51,10 @@ class TrainConfig:
     k: int = 50  # importance samples per data point during training
     batch_size: int = 100
     # The paper's schedule: stage i lasts 3^i epochs at learning rate 1e-3·10^(-i/7), i = 0…7
-    # (3,280 epochs). epoch_scale shrinks every stage to fit a machine (each stage ≥ 1 epoch).
+    # (3,280 epochs). Stage i lasts round(epoch_scale · stage_growth^i) epochs (at least one), so
+    # growth 3, scale 1 is the paper's, and growth 1 gives equal stages for a shorter run.
     stages: int = 8
+    stage_growth: float = 3.0
     epoch_scale: float = 1.0
     learning_rate: float = 1e-3
     adam_epsilon: float = 1e-4  # the paper's ε
@@ -69,7 +71,7 @@ class TrainConfig:
 
     def stage_epochs(self) -> list[int]:
         """Epochs of each stage of the schedule."""
-        return [max(1, round(3**i * self.epoch_scale)) for i in range(self.stages)]
+        return [max(1, round(self.stage_growth**i * self.epoch_scale)) for i in range(self.stages)]
 
     def stage_learning_rates(self) -> list[float]:
         return [self.learning_rate * 10 ** (-i / 7) for i in range(self.stages)]
