@@ -83,9 +83,13 @@ def model_weights(model: IWAE) -> dict[str, np.ndarray]:
 
 
 def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | None = None) -> Path:
-    """Writes config and weights (keeping a report and attributes already there) and the manifest."""
+    """Writes config, weights and the manifest. A report or attribute vectors already in the directory
+    described the previous weights, so they are removed: run `iwae evaluate --save` and `iwae
+    attributes` again."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    for stale in ("report.json", "attributes.safetensors", "attributes.json"):
+        (directory / stale).unlink(missing_ok=True)
     description = {"format_version": FORMAT_VERSION, "name": directory.name, **config.to_dict()}
     (directory / "config.json").write_text(json.dumps(description, indent=2) + "\n")
     save_file(model_weights(model), str(directory / "weights.safetensors"))

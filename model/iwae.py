@@ -42,15 +42,15 @@ OBJECTIVES = {"iwae": iwae_bound, "vae": vae_bound}
 class IWAE(keras.Model):
     """Recognition network q(h|x), generative network p(x, h), and the log-weights that tie them."""
 
-    def __init__(self, config: ModelConfig, output_bias: np.ndarray | None = None, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, config: ModelConfig, output_bias: np.ndarray | None = None, name: str = "iwae", **kwargs):
+        super().__init__(name=name, **kwargs)
         self.config = config
         self.likelihood = make_likelihood(config.likelihood)
         act, bn = config.activation, config.batch_norm
         sizes, hidden = config.latent_sizes, config.hidden_sizes
         per_channel = self.likelihood.params_per_channel
         if config.network == "mlp":
-            self.encoder_input = MLPEncoderInput()
+            self.encoder_input = MLPEncoderInput(name="flatten_x")
             self.inference = [
                 GaussianLayer(hidden[l], sizes[l], act, bn, name=f"q_h{l + 1}") for l in range(len(sizes))
             ]

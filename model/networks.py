@@ -9,11 +9,13 @@ import tensorflow as tf
 
 def _hidden_stack(units: tuple[int, ...], activation: str, batch_norm: bool, name: str) -> keras.Sequential:
     layers: list[keras.layers.Layer] = []
-    for size in units:
-        layers.append(keras.layers.Dense(size))
+    # Every layer is named: Keras numbers unnamed layers per process, and variable paths are the keys
+    # of checkpoints and bundles, so they must not depend on what else the process has built.
+    for i, size in enumerate(units):
+        layers.append(keras.layers.Dense(size, name=f"{name}_dense{i}"))
         if batch_norm:
-            layers.append(keras.layers.BatchNormalization())
-        layers.append(keras.layers.Activation(activation))
+            layers.append(keras.layers.BatchNormalization(name=f"{name}_bn{i}"))
+        layers.append(keras.layers.Activation(activation, name=f"{name}_{activation}{i}"))
     return keras.Sequential(layers, name=name)
 
 
@@ -67,12 +69,12 @@ class ConvEncoder(keras.layers.Layer):
     def __init__(self, filters: tuple[int, ...], batch_norm: bool, **kwargs):
         super().__init__(**kwargs)
         layers: list[keras.layers.Layer] = []
-        for f in filters:
-            layers.append(keras.layers.Conv2D(f, 4, strides=2, padding="same"))
+        for i, f in enumerate(filters):
+            layers.append(keras.layers.Conv2D(f, 4, strides=2, padding="same", name=f"conv{i}"))
             if batch_norm:
-                layers.append(keras.layers.BatchNormalization())
-            layers.append(keras.layers.LeakyReLU(0.2))
-        layers.append(keras.layers.Flatten())
+                layers.append(keras.layers.BatchNormalization(name=f"conv{i}_bn"))
+            layers.append(keras.layers.LeakyReLU(0.2, name=f"conv{i}_act"))
+        layers.append(keras.layers.Flatten(name="flatten"))
         self.net = keras.Sequential(layers, name="conv_encoder")
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -89,16 +91,18 @@ class ConvObservation(keras.layers.Layer):
         self.image_shape = tuple(image_shape)
         self.out_channels = channels * params_per_channel
         layers: list[keras.layers.Layer] = [
-            keras.layers.Dense(start * start * filters[-1]),
-            keras.layers.Reshape((start, start, filters[-1])),
+            keras.layers.Dense(start * start * filters[-1], name="project"),
+            keras.layers.Reshape((start, start, filters[-1]), name="unflatten"),
         ]
-        for f in reversed(filters[:-1]):
-            layers.append(keras.layers.Conv2DTranspose(f, 4, strides=2, padding="same"))
+        for i, f in enumerate(reversed(filters[:-1])):
+            layers.append(keras.layers.Conv2DTranspose(f, 4, strides=2, padding="same", name=f"deconv{i}"))
             if batch_norm:
-                layers.append(keras.layers.BatchNormalization())
-            layers.append(keras.layers.LeakyReLU(0.2))
+                layers.append(keras.layers.BatchNormalization(name=f"deconv{i}_bn"))
+            layers.append(keras.layers.LeakyReLU(0.2, name=f"deconv{i}_act"))
         bias = "zeros" if output_bias is None else keras.initializers.Constant(output_bias.reshape(-1))
-        layers.append(keras.layers.Conv2DTranspose(self.out_channels, 4, strides=2, padding="same", bias_initializer=bias))
+        layers.append(
+            keras.layers.Conv2DTranspose(self.out_channels, 4, strides=2, padding="same", bias_initializer=bias, name="params")
+        )
         self.net = keras.Sequential(layers, name="conv_decoder")
 
     def call(self, h1: tf.Tensor, training: bool = False) -> tf.Tensor:

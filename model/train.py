@@ -109,7 +109,7 @@ def create_model(config: Config, intensities: np.ndarray) -> tuple[IWAE, keras.o
     keras.utils.set_random_seed(config.train.seed)  # weight initialisation
     model = build(IWAE(config.model, output_bias=initial_output_bias(config.model, intensities)))
     optimizer = keras.optimizers.Adam(
-        learning_rate=config.train.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=config.train.adam_epsilon
+        learning_rate=config.train.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=config.train.adam_epsilon, name="adam"
     )
     optimizer.build(model.trainable_variables)
     return model, optimizer

@@ -1,0 +1,32 @@
+"""Shared fixtures: the data directory and a tiny synthetic image set."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from model.data import data_dir
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def real_data_dir():
+    """The real data directory, or a skip when it is not on this machine."""
+    directory = data_dir()
+    if not (directory / "mnist.npz").exists():
+        pytest.skip(f"real data not found in {directory} (set IWAE_DATA_DIR)")
+    return directory
+
+
+@pytest.fixture
+def tiny_images() -> np.ndarray:
+    """64 synthetic 8×8 grey images in [0, 1]: a bright bar at one of four places, blurred edges."""
+    rng = np.random.default_rng(0)
+    images = np.full((64, 8, 8, 1), 0.05, np.float32)
+    for i in range(64):
+        row = 2 * (i % 4)
+        images[i, row : row + 2, 1:7, 0] = 0.95
+    return np.clip(images + rng.uniform(-0.04, 0.04, images.shape), 0, 1).astype(np.float32)

@@ -1,0 +1,82 @@
+"""Bundles round-trip bit-exactly and refuse to load when altered."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from model.attributes import AttributeVector
+from model.bundle import BundleError, load_bundle, save_attributes, save_bundle, save_report
+from model.config import Config, ModelConfig
+from model.iwae import IWAE, build
+
+
+@pytest.fixture
+def bundle_dir(tmp_path):
+    tf.keras.utils.set_random_seed(0)
+    config = Config(ModelConfig(image_shape=(4, 4, 1), latent_sizes=(3, 2), hidden_sizes=((8,), (4,))))
+    model = build(IWAE(config.model))
+    directory = save_bundle(model, config, tmp_path / "tiny")
+    save_report(directory, {"test_nll": 12.5, "k": 10})
+    save_attributes(directory, {"up": AttributeVector("up", np.array([1, 0], np.float32), "custom", 3, 4)})
+    return directory, model
+
+
+def test_round_trip_is_bit_exact(bundle_dir):
+    directory, model = bundle_dir
+    bundle = load_bundle(directory)
+    assert bundle.name == "tiny" and bundle.report["test_nll"] == 12.5
+    assert bundle.attributes["up"].n_negative == 4
+    np.testing.assert_array_equal(bundle.attributes["up"].vector, [1, 0])
+    for saved, loaded in zip(model.variables, bundle.model.variables, strict=True):
+        np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
+    x = tf.ones((2, 4, 4, 1))
+    np.testing.assert_array_equal(model.encode(x)[0].numpy(), bundle.model.encode(x)[0].numpy())
+
+
+def test_tampered_weights_are_refused(bundle_dir):
+    directory, _ = bundle_dir
+    blob = bytearray((directory / "weights.safetensors").read_bytes())
+    blob[-1] ^= 1
+    (directory / "weights.safetensors").write_bytes(bytes(blob))
+    with pytest.raises(BundleError, match="weights.safetensors does not match its sha256"):
+        load_bundle(directory)
+
+
+def test_missing_and_unlisted_files_are_refused(bundle_dir):
+    directory, _ = bundle_dir
+    (directory / "notes.txt").write_text("hello")
+    with pytest.raises(BundleError, match="not in MANIFEST.sha256: notes.txt"):
+        load_bundle(directory)
+    (directory / "notes.txt").unlink()
+    (directory / "report.json").unlink()
+    with pytest.raises(BundleError, match="report.json is listed in MANIFEST.sha256 but missing"):
+        load_bundle(directory)
+
+
+def test_config_that_does_not_match_the_weights_is_refused(bundle_dir):
+    from model.bundle import write_manifest
+
+    directory, _ = bundle_dir
+    config = json.loads((directory / "config.json").read_text())
+    config["model"]["latent_sizes"] = [5, 2]
+    (directory / "config.json").write_text(json.dumps(config))
+    write_manifest(directory)  # a consistent manifest, but the weights belong to another architecture
+    with pytest.raises(BundleError, match="shape"):
+        load_bundle(directory)
+
+
+def test_not_a_bundle(tmp_path):
+    with pytest.raises(BundleError, match="no bundle"):
+        load_bundle(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BundleError, match="MANIFEST.sha256 is missing"):
+        load_bundle(tmp_path / "empty")
+
+
+def test_saving_new_weights_drops_stale_report_and_attributes(bundle_dir):
+    directory, model = bundle_dir
+    save_bundle(model, load_bundle(directory).config, directory)
+    bundle = load_bundle(directory)
+    assert bundle.report == {} and bundle.attributes == {}
