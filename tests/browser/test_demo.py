@@ -1,0 +1,273 @@
+"""The browser demo driven through real Chromium against the real service and the shipped models."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DATA_URL = re.compile(r"^data:image/png;base64,")
+NUMBER = re.compile(r"^−?\d+\.\d+$")
+
+
+# ---- helpers ----
+
+
+def open_demo(page: Page, path: str = "/") -> None:
+    """Loads the page and waits until its first view (a prior sample as the input) is on screen."""
+    page.goto(path)
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#edited-view")).to_have_attribute("src", DATA_URL)
+
+
+def src(page: Page, selector: str) -> str:
+    return page.locator(selector).get_attribute("src") or ""
+
+
+def wait_src_change(page: Page, selector: str, before: str) -> str:
+    """Waits until the image's src is a data URL different from `before`; returns it."""
+    page.wait_for_function(
+        "([sel, before]) => { const s = document.querySelector(sel).getAttribute('src') || '';"
+        " return s.startsWith('data:image/png;base64,') && s !== before; }",
+        arg=[selector, before],
+    )
+    return src(page, selector)
+
+
+def draw(page: Page, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draws strokes on the pad with the mouse; points are fractions (0…1) of the pad's width and height."""
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        x, y = stroke[0]
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=4)
+        page.mouse.up()
+
+
+SEVEN = [[(0.3, 0.25), (0.7, 0.25), (0.45, 0.8)]]
+ZERO = [[(0.5, 0.2), (0.68, 0.35), (0.68, 0.65), (0.5, 0.8), (0.32, 0.65), (0.32, 0.35), (0.5, 0.2)]]
+
+
+def digit_png(kind: str) -> bytes:
+    """A black-on-white digit as PNG bytes, like a scan: "zero" (an ellipse) or "one" (a bar)."""
+    image = Image.new("L", (120, 120), 255)
+    pen = ImageDraw.Draw(image)
+    if kind == "zero":
+        pen.ellipse((35, 20, 85, 100), outline=0, width=11)
+    else:
+        pen.line((62, 18, 58, 102), fill=0, width=11)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload(page: Page, selector: str, name: str, data: bytes, mime: str = "image/png") -> None:
+    page.set_input_files(selector, files=[{"name": name, "mimeType": mime, "buffer": data}])
+
+
+def wait_encoded(page: Page) -> None:
+    """Waits until an encode answered: the input panel shows what the model saw and log p(x)."""
+    expect(page.locator("#input-caption")).to_have_text("Model sees")
+    expect(page.locator("#loglik")).to_have_text(NUMBER)
+    expect(page.locator("#input-panel")).not_to_have_attribute("aria-busy", "true")
+
+
+def latent(page: Page) -> list[float]:
+    return page.evaluate("window.latentLab.state.latent")
+
+
+# ---- tests ----
+
+
+def test_page_loads_without_console_errors(page: Page):
+    open_demo(page)
+    expect(page.locator("#model-select option[value=digits]")).to_have_count(1)
+    expect(page.locator("#model-info")).to_contain_text("28×28")
+    expect(page.locator("#sample-strip .frame")).to_have_count(8)
+    expect(page.locator("#sliders .slider-row")).to_have_count(1)
+    expect(page.locator("#pad")).to_be_visible()
+    assert page.locator("#alert").inner_text() == ""
+    assert page.console.errors == []
+
+
+def test_drawing_encodes_and_shows_reconstruction(page: Page):
+    open_demo(page)
+    before = src(page, "#recon-view")
+    draw(page, SEVEN)
+    after = wait_src_change(page, "#recon-view", before)
+    assert DATA_URL.match(after)
+    wait_encoded(page)
+    assert DATA_URL.match(src(page, "#input-view"))
+    # the posterior panel shows the importance-weighted samples, their weights summing to 100 %
+    samples = page.locator("#posterior-grid .frame")
+    expect(samples).to_have_count(16)
+    percents = [float(t.rstrip("%")) for t in page.locator("#posterior-grid .frame-label").all_inner_texts()]
+    assert sum(percents) == pytest.approx(100, abs=1.0)
+    # undo empties the pad; the bound chart is drawn for k = 1 … 5000
+    page.click("#bounds-run")
+    expect(page.locator("#bounds-chart svg circle")).to_have_count(5)
+    expect(page.locator("#bounds-caption")).to_contain_text("k = 5000")
+    assert page.console.errors == []
+
+
+def test_slider_changes_edited_image_and_edits_combine(page: Page):
+    open_demo(page)
+    before = src(page, "#edited-view")
+    slider = page.locator("#sliders input[type=range]").first
+    slider.focus()
+    page.keyboard.press("End")  # keyboard: the slider's maximum, +3
+    expect(page.locator("#sliders output").first).to_have_text("+3.0")
+    first_edit = wait_src_change(page, "#edited-view", before)
+
+    page.select_option("#attr-select", "7")
+    page.click("#attr-add")
+    expect(page.locator("#sliders .slider-row")).to_have_count(2)
+    page.locator("#sliders input[type=range]").nth(1).fill("-2")
+    wait_src_change(page, "#edited-view", first_edit)
+    edits = page.evaluate("window.latentLab.state.edits.map(e => [e.name, e.scale])")
+    assert edits == [["0", 3], ["7", -2]]
+    assert page.console.errors == []
+
+
+def test_sweep_strip_has_the_requested_number_of_frames(page: Page):
+    open_demo(page)
+    frames = page.locator("#sweep-strip .frame")
+    expect(frames).to_have_count(9)  # the default
+    page.fill("#sweep-steps", "5")
+    page.press("#sweep-steps", "Enter")
+    expect(frames).to_have_count(5)
+    expect(page.locator("#sweep-strip .frame-label")).to_have_text(["−3.0", "−1.5", "0.0", "+1.5", "+3.0"])
+    expect(page.locator("#sweep-download")).to_have_attribute("href", DATA_URL)
+    # a frame becomes the input: its latent is current and the sliders go back to 0
+    before = latent(page)
+    frames.nth(4).click()
+    page.wait_for_function("(before) => JSON.stringify(window.latentLab.state.latent) !== JSON.stringify(before)", arg=before)
+    expect(page.locator("#input-caption")).to_have_text("Decoded from latent")
+    assert page.console.errors == []
+
+
+def test_upload_and_interpolation(page: Page):
+    open_demo(page)
+    upload(page, "#input-file", "zero.png", digit_png("zero"))
+    wait_encoded(page)
+    page.click("#set-a")
+    expect(page.locator("#end-a")).to_have_attribute("src", DATA_URL)
+    zero = latent(page)
+
+    upload(page, "#input-file", "one.png", digit_png("one"))
+    page.wait_for_function("(before) => JSON.stringify(window.latentLab.state.latent) !== JSON.stringify(before)", arg=zero)
+    wait_encoded(page)
+    page.click("#set-b")  # both ends set: the interpolation runs by itself
+    frames = page.locator("#interp-strip .frame")
+    expect(frames).to_have_count(10)
+    expect(page.locator("#interp-download")).to_have_attribute("href", DATA_URL)
+
+    page.check("#method-lerp", force=True)
+    page.fill("#interp-steps", "6")
+    page.press("#interp-steps", "Enter")
+    expect(frames).to_have_count(6)
+    # the first frame of the path is A
+    frames.first.click()
+    page.wait_for_function("(a) => window.latentLab.state.latent.every((v, i) => Math.abs(v - a[i]) < 1e-4)", arg=zero)
+    assert page.console.errors == []
+
+
+def test_shared_link_restores_model_latent_and_edits(page: Page, new_page):
+    open_demo(page)
+    draw(page, ZERO)
+    wait_encoded(page)
+    page.locator("#sliders input[type=range]").first.fill("1.5")
+    page.select_option("#attr-select", "3")
+    page.click("#attr-add")
+    page.locator("#sliders input[type=range]").nth(1).fill("-0.7")
+    page.locator("#sliders input[type=range]").nth(1).dispatch_event("change")
+    page.wait_for_function("document.querySelector('#edit-panel').getAttribute('aria-busy') !== 'true'")
+    page.wait_for_timeout(300)  # the debounced edit request
+    page.wait_for_function("document.querySelector('#edit-panel').getAttribute('aria-busy') !== 'true'")
+    edited = src(page, "#edited-view")
+    page.click("#copy-link")
+    expect(page.locator("#copy-link")).to_have_text("Link copied")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == page.locator("#copy-link").get_attribute("data-url")
+    assert "model=digits" in link and "z=" in link
+
+    shared = new_page()
+    shared.goto(link)
+    shared.wait_for_selector("body[data-ready=true]")
+    assert shared.locator("#model-select").input_value() == "digits"
+    assert latent(shared) == pytest.approx(latent(page), abs=1e-6)
+    assert shared.evaluate("window.latentLab.state.edits.map(e => [e.name, e.scale])") == [["0", 1.5], ["3", -0.7]]
+    expect(shared.locator("#sliders output")).to_have_text(["+1.5", "−0.7"])
+    expect(shared.locator("#edited-view")).to_have_attribute("src", edited)
+    assert shared.console.errors == []
+
+
+def test_bad_upload_shows_a_plain_error(page: Page):
+    open_demo(page)
+    upload(page, "#input-file", "notes.png", b"these are my shopping notes, not a picture\n")
+    alert = page.locator("#alert[role=alert]")
+    expect(alert).to_be_visible()
+    message = alert.inner_text()
+    assert message.strip()
+    assert "[object" not in message and "undefined" not in message
+    # dismissing clears it
+    page.click("#alert .alert-close")
+    expect(alert).to_be_empty()
+
+
+def test_custom_attribute_becomes_a_slider(page: Page):
+    open_demo(page)
+    zeros = [{"name": f"zero{i}.png", "mimeType": "image/png", "buffer": digit_png("zero")} for i in range(2)]
+    ones = [{"name": f"one{i}.png", "mimeType": "image/png", "buffer": digit_png("one")} for i in range(2)]
+    page.set_input_files("#file-with", files=zeros)
+    page.set_input_files("#file-without", files=ones)
+    expect(page.locator("#thumbs-with img")).to_have_count(2)
+    page.fill("#custom-name", "roundness")
+    page.click("#custom-create")
+    row = page.locator('#sliders .slider-row[data-attribute="roundness"]')
+    expect(row).to_have_count(1)
+    before = src(page, "#edited-view")
+    row.locator("input[type=range]").fill("2.5")
+    wait_src_change(page, "#edited-view", before)
+    assert page.evaluate("window.latentLab.state.edits.find(e => e.name === 'roundness').vector.length") == page.evaluate(
+        "window.latentLab.state.model.latent_size"
+    )
+    # the vector travels in the link too
+    assert "vector=" in page.evaluate("location.hash")
+    assert page.console.errors == []
+
+
+def test_sample_click_makes_it_the_input(page: Page):
+    open_demo(page)
+    page.fill("#seed", "7")
+    page.click("#sample-run")
+    expect(page.locator("#sample-download")).to_have_attribute("download", re.compile("seed7"))
+    page.locator("#sample-strip .frame").nth(3).click()
+    page.wait_for_function("location.hash.includes('seed=7')")
+    expect(page.locator("#input-caption")).to_have_text("Decoded from latent")
+    assert page.console.errors == []
+
+
+def test_fits_a_phone_screen(browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 740}, has_touch=True, is_mobile=True)
+    phone = context.new_page()
+    errors = []
+    phone.on("pageerror", lambda error: errors.append(str(error)))
+    open_demo(phone)
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert phone.locator("#pad").evaluate("el => getComputedStyle(el).touchAction") == "none"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOTS / "test_fits_a_phone_screen.png"), full_page=True)
+    assert errors == []
+    context.close()
+
