@@ -1,0 +1,36 @@
+"""Service settings: one pydantic-settings class read from `IWAE_*` environment variables.
+
+Bad values fail at start-up, not on the first request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where the models are and how much a client may send. Every field is `IWAE_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="IWAE_", frozen=True)
+
+    bundles_dir: Path = Field(
+        ROOT / "model" / "bundles", description="directory holding one sub-directory per model bundle"
+    )
+    templates_dir: Path = Field(ROOT / "templates", description="Jinja2 templates of the browser demo")
+    static_dir: Path = Field(ROOT / "static", description="static files of the browser demo, served under /static")
+    max_upload_bytes: PositiveInt = Field(10 * 1024 * 1024, description="largest accepted image file (413 above)")
+    max_request_bytes: PositiveInt = Field(64 * 1024 * 1024, description="largest accepted request body (413 above)")
+    max_image_pixels: PositiveInt = Field(
+        40_000_000, description="largest accepted width × height, checked before decoding (413 above)"
+    )
+    max_attribute_images: PositiveInt = Field(64, description="most images per side of POST /attributes/custom")
+    warm_up: bool = Field(True, description="run every compiled function once per shape before reporting ready")
+    load_in_background: bool = Field(
+        True,
+        description="load bundles in a thread after start-up (/healthz answers at once, /readyz says 503 until loaded)",
+    )

@@ -1,0 +1,61 @@
+"""The FastAPI app: settings, the engine loaded once in the lifespan, one router per resource."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app import errors
+from app.config import Settings
+from app.engine import Engine
+from app.limits import BodyLimitMiddleware
+from app.metrics import Metrics, MetricsMiddleware
+from app.routers import attributes, encode, generate, health, models, pages
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+A trained Importance Weighted Autoencoder (Burda, Grosse & Salakhutdinov, 2015) whose latent space
+you can explore: encode an image and estimate its log-likelihood, decode, interpolate, edit along
+attribute vectors, and sample. Images come back as PNG data URLs. Errors are `{"detail": "..."}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = Engine(settings.bundles_dir, on_inference=metrics.observe_inference)
+        app.state.engine = engine
+        if settings.load_in_background:  # /healthz answers at once; /readyz is 503 until loaded
+            threading.Thread(target=engine.load, args=(settings.warm_up,), name="load-models", daemon=True).start()
+        else:
+            await anyio.to_thread.run_sync(engine.load, settings.warm_up)
+        yield
+
+    app = FastAPI(title="IWAE latent lab", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    for module in (models, encode, generate, attributes, health, pages):
+        app.include_router(module.router)
+    if settings.static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    else:
+        log.warning("no static directory at %s: /static is not served", settings.static_dir)
+    return app
+
+
+app = create_app()  # `uvicorn app.main:app`; models load in the lifespan, not at import

@@ -1,0 +1,70 @@
+"""POST /encode: an uploaded image → its latent, reconstruction and log-likelihood."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+
+from app.deps import EngineDep, SettingsDep
+from app.errors import ERROR_RESPONSES
+from app.images import png_data_url, png_data_urls
+from app.schemas import MAX_K, MAX_POSTERIOR_SAMPLES, EncodeResponse, PosteriorSample
+from app.uploads import prepare, read_limited
+
+router = APIRouter(tags=["encode"], responses=ERROR_RESPONSES)
+
+IMAGE_HELP = (
+    "PNG, JPEG, WebP, GIF (first frame) or BMP, at most 10 MB and 40 megapixels. Digits: any dark-on-light or "
+    "light-on-dark drawing or photo, cropped and centred like MNIST. Faces: the largest face is found and framed "
+    "like CelebA's aligned crops (EXIF orientation applied)."
+)
+
+
+@router.post("/encode")
+def encode(
+    engine: EngineDep,
+    settings: SettingsDep,
+    image: Annotated[UploadFile, File(description=IMAGE_HELP)],
+    model: Annotated[str, Form(min_length=1, max_length=100, description="a served model's name", examples=["digits"])],
+    k: Annotated[
+        int,
+        Form(
+            ge=1, le=MAX_K, description="importance samples for the log-likelihood estimate, 1 to 5000", examples=[50]
+        ),
+    ] = 50,
+    samples: Annotated[
+        int,
+        Form(
+            ge=0, le=MAX_POSTERIOR_SAMPLES, description="also return this many posterior samples, 0 to 64", examples=[8]
+        ),
+    ] = 0,
+    bounds: Annotated[
+        bool, Form(description="also return the bound L_k for k = 1, 5, 50, 500, 5000 (from one draw of 5000 samples)")
+    ] = False,
+    seed: Annotated[int, Form(ge=0, le=2**31 - 1, description="random seed; the same seed gives the same answer")] = 0,
+) -> EncodeResponse:
+    """Encode an image: posterior mean and std, reconstruction, k-sample log-likelihood estimate (nats)."""
+    inputs, warning = prepare(engine, settings, model, read_limited(image.file, image.filename, settings))
+    mean, std = engine.encode(model, inputs)
+    log_likelihood, bound_values = engine.log_likelihood(model, inputs, k, seed, bounds)
+    posterior = None
+    if samples:
+        latents, weights, images = engine.posterior_samples(model, inputs, samples, seed)
+        posterior = [
+            PosteriorSample(latent=z.tolist(), weight=float(w), image=url)
+            for z, w, url in zip(latents, weights, png_data_urls(images), strict=True)
+        ]
+    reconstruction = engine.decode(model, mean)[0]
+    return EncodeResponse(
+        model=model,
+        input=png_data_url(engine.input_intensities(model, inputs)[0]),
+        latent=mean[0].tolist(),
+        std=std[0].tolist(),
+        reconstruction=png_data_url(reconstruction),
+        log_likelihood=log_likelihood,
+        k=k,
+        samples=posterior,
+        bounds=None if bound_values is None else {str(q): v for q, v in bound_values.items()},
+        warning=warning,
+    )

@@ -1,0 +1,38 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.schemas import Message, Status
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> Status:
+    """The process is alive (it may still be loading models)."""
+    return Status(status="ok")
+
+
+@router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or no model could be loaded"}})
+def readyz(request: Request) -> Status:
+    """200 once every model is loaded and warm; 503 before, or when no bundle could be loaded."""
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None or not engine.ready:
+        return JSONResponse({"detail": "the models are still loading"}, status_code=503)
+    if not engine.names:
+        return JSONResponse({"detail": f"no model could be loaded from {engine.bundles_dir}"}, status_code=503)
+    return Status(status="ready", models=engine.names)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Prometheus text format"}},
+)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests and latency per route, model inference time."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

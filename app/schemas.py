@@ -1,0 +1,268 @@
+"""Request and response bodies: every field with its limits, a description and an example (they are the
+OpenAPI text at /docs). Latent values must be finite and at most 1e3 in magnitude."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_BATCH = 64  # latents per /decode, images per /sample, points per path or sweep
+MAX_K = 5000  # importance samples for a log-likelihood estimate
+MAX_POSTERIOR_SAMPLES = 64
+MAX_LATENT_SIZE = 4096
+LATENT_LIMIT = 1e3  # |value| above this is no point of a N(0, I) prior: a client bug, not a request
+MAX_SCALE = 100.0
+PNG_EXAMPLE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABc3UBGAAAAABJRU5ErkJggg=="
+)
+
+LatentValue = Annotated[float, Field(allow_inf_nan=False, ge=-LATENT_LIMIT, le=LATENT_LIMIT)]
+Latent = Annotated[
+    list[LatentValue],
+    Field(
+        min_length=1,
+        max_length=MAX_LATENT_SIZE,
+        description="a point of the latent space: exactly `latent_size` finite numbers (GET /models), each |v| ≤ 1e3",
+        examples=[[0.5, -1.2, 0.0, 0.3]],
+    ),
+]
+ModelName = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=100, description="name of a served model (GET /models lists them)", examples=["digits"]
+    ),
+]
+ImageURL = Annotated[str, Field(description="a PNG image as a data URL", examples=[PNG_EXAMPLE])]
+Seed = Annotated[
+    int, Field(ge=0, le=2**31 - 1, description="random seed: the same seed gives the same answer", examples=[0])
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Message(BaseModel):
+    """An error: `detail` says what was wrong and how to fix it."""
+
+    detail: str = Field(
+        description="what was wrong with the request, in words",
+        examples=["unknown model 'digit'; available: digits, faces"],
+    )
+    errors: list[dict] | None = Field(
+        None, description="for validation errors: each failing field with pydantic's message"
+    )
+
+
+class Status(BaseModel):
+    status: str = Field(description="ok, ready, or loading", examples=["ok"])
+    models: list[str] = Field(default_factory=list, description="models being served", examples=[["digits"]])
+
+
+# ---- /models ----
+
+
+class AttributeInfo(BaseModel):
+    name: str = Field(description="attribute name, e.g. a digit class or a CelebA attribute", examples=["Smiling"])
+    method: str = Field(
+        description='how the vector was made: "mean_difference", "balanced" or "custom"', examples=["mean_difference"]
+    )
+    n_positive: int = Field(description="training images having the attribute", examples=[4822])
+    n_negative: int = Field(description="training images lacking it", examples=[4178])
+
+
+class ModelSummary(BaseModel):
+    name: str = Field(description="the model's name, used in every other request", examples=["digits"])
+    image_shape: tuple[int, int, int] = Field(
+        description="(height, width, channels) of its images", examples=[[28, 28, 1]]
+    )
+    latent_size: int = Field(description="dimension of the latent space (the top stochastic layer)", examples=[50])
+    likelihood: str = Field(
+        description='"bernoulli" (binary digits) or "logistic" (8-bit colour)', examples=["bernoulli"]
+    )
+    dataset: str = Field(description='training data: "mnist" or "celeba"', examples=["mnist"])
+    objective: str = Field(description='training objective: "iwae" or "vae"', examples=["iwae"])
+    attributes: list[AttributeInfo] = Field(
+        description="the model's stored attribute vectors (POST /edit uses them by name)"
+    )
+    test_nll: float | None = Field(
+        description="test negative log-likelihood in nats (null if not evaluated)", examples=[84.8]
+    )
+    report: dict = Field(description="the full evaluation report: test_nll, k, bounds (−L_k), active_units, …")
+    device: str = Field(description="where TensorFlow runs the model", examples=["/CPU:0"])
+
+
+# ---- /encode ----
+
+
+class PosteriorSample(BaseModel):
+    latent: list[float] = Field(description="a sample of the top layer h_L ~ q(h|x)")
+    weight: float = Field(
+        description="its importance weight normalised over the returned samples (they sum to 1)", examples=[0.12]
+    )
+    image: ImageURL
+
+
+class EncodeResponse(BaseModel):
+    model: str = Field(description="the model that encoded the image", examples=["digits"])
+    input: ImageURL = Field(description="the uploaded image as the model sees it (binarised for digits)")
+    latent: list[float] = Field(description="posterior mean of the top latent layer", examples=[[0.5, -1.2, 0.0, 0.3]])
+    std: list[float] = Field(
+        description="posterior standard deviation of the top latent layer", examples=[[0.1, 0.2, 0.9, 0.1]]
+    )
+    reconstruction: ImageURL = Field(description="the decoded posterior mean")
+    log_likelihood: float = Field(
+        description="k-sample IWAE estimate of log p(x) in nats (a lower bound in expectation)", examples=[-86.3]
+    )
+    k: int = Field(description="importance samples used for log_likelihood", examples=[50])
+    samples: list[PosteriorSample] | None = Field(None, description="posterior samples, when `samples` > 0 was asked")
+    bounds: dict[str, float] | None = Field(
+        None,
+        description="when `bounds` was asked: L_k in nats for k = 1, 5, 50, 500, 5000, each the mean over the "
+        "disjoint groups of k among one draw of 5000 samples",
+        examples=[{"1": -95.1, "5": -90.2, "50": -87.0, "500": -86.2, "5000": -86.0}],
+    )
+    warning: str | None = Field(
+        None, description="set when the preprocessing had to guess (no face found, blank drawing)"
+    )
+
+
+# ---- /decode, /sample ----
+
+
+class DecodeRequest(Strict):
+    model: ModelName
+    latents: list[Latent] = Field(
+        min_length=1, max_length=MAX_BATCH, description="1 to 64 latents to decode", examples=[[[0.5, -1.2, 0.0, 0.3]]]
+    )
+
+
+class Images(BaseModel):
+    model: str = Field(examples=["digits"])
+    images: list[ImageURL] = Field(description="one PNG per latent, in order")
+    strip: ImageURL = Field(description="the images side by side in one PNG")
+
+
+class SampleRequest(Strict):
+    model: ModelName
+    n: int = Field(8, ge=1, le=MAX_BATCH, description="how many samples, 1 to 64", examples=[8])
+    seed: Seed = 0
+    temperature: float = Field(
+        1.0,
+        gt=0.0,
+        le=2.0,
+        allow_inf_nan=False,
+        description="latents are N(0, I) × temperature, 0 < t ≤ 2",
+        examples=[0.8],
+    )
+
+
+class SampleResponse(Images):
+    latents: list[list[float]] = Field(description="the prior samples that were decoded")
+
+
+# ---- /interpolate ----
+
+
+class InterpolateRequest(Strict):
+    model: ModelName
+    start: Latent
+    end: Latent
+    steps: int = Field(
+        8, ge=2, le=MAX_BATCH, description="points on the path including both ends, 2 to 64", examples=[8]
+    )
+    method: Literal["slerp", "lerp"] = Field(
+        "slerp", description="slerp (spherical, the default) or lerp (straight line)"
+    )
+
+
+class InterpolateForm(Strict):
+    """The multipart form of POST /interpolate, without its two files."""
+
+    model: ModelName
+    steps: int = Field(8, ge=2, le=MAX_BATCH)
+    method: Literal["slerp", "lerp"] = "slerp"
+
+
+class InterpolateResponse(Images):
+    method: str = Field(examples=["slerp"])
+    latents: list[list[float]] = Field(description="the path, start first and end last")
+    inputs: list[ImageURL] | None = Field(None, description="for uploaded images: both as the model sees them")
+    warnings: list[str] = Field(default_factory=list, description="preprocessing warnings for uploaded images")
+
+
+# ---- /edit ----
+
+
+class Edit(Strict):
+    attribute: str | None = Field(
+        None, max_length=200, description="a stored attribute's name (GET /models)", examples=["Smiling"]
+    )
+    vector: Latent | None = Field(
+        None, description="instead of `attribute`: a direction of your own, e.g. from POST /attributes/custom"
+    )
+    scale: float = Field(
+        1.0,
+        ge=-MAX_SCALE,
+        le=MAX_SCALE,
+        allow_inf_nan=False,
+        description="multiple of the vector to add, −100 to 100",
+        examples=[1.5],
+    )
+
+    @model_validator(mode="after")
+    def _one_direction(self):
+        if (self.attribute is None) == (self.vector is None):
+            raise ValueError("give exactly one of `attribute` and `vector`")
+        return self
+
+
+class Sweep(Strict):
+    attribute: str | None = Field(None, max_length=200, description="a stored attribute's name", examples=["Smiling"])
+    vector: Latent | None = Field(None, description="instead of `attribute`: a direction of your own")
+    start: float = Field(
+        -2.0, ge=-MAX_SCALE, le=MAX_SCALE, allow_inf_nan=False, description="first scale", examples=[-2.0]
+    )
+    stop: float = Field(2.0, ge=-MAX_SCALE, le=MAX_SCALE, allow_inf_nan=False, description="last scale", examples=[2.0])
+    steps: int = Field(7, ge=2, le=MAX_BATCH, description="scales from start to stop, 2 to 64", examples=[7])
+
+    @model_validator(mode="after")
+    def _one_direction(self):
+        if (self.attribute is None) == (self.vector is None):
+            raise ValueError("give exactly one of `attribute` and `vector`")
+        return self
+
+
+class EditRequest(Strict):
+    model: ModelName
+    latent: Latent
+    edits: list[Edit] = Field(
+        default_factory=list, max_length=MAX_BATCH, description="added to the latent: Σ scale·vector"
+    )
+    sweep: Sweep | None = Field(None, description="also decode the edited latent + s·vector for s from start to stop")
+
+
+class SweepResponse(BaseModel):
+    scales: list[float] = Field(description="the scales of the sweep, in order")
+    images: list[ImageURL]
+    strip: ImageURL
+
+
+class EditResponse(BaseModel):
+    model: str = Field(examples=["faces"])
+    latent: list[float] = Field(description="latent + Σ scale·vector")
+    image: ImageURL = Field(description="the edited latent decoded")
+    sweep: SweepResponse | None = None
+
+
+# ---- /attributes/custom ----
+
+
+class CustomAttribute(BaseModel):
+    name: str = Field(description="the name you gave, or 'custom'", examples=["my glasses"])
+    vector: list[float] = Field(description="mean latent of the `with` images minus that of the `without` images")
+    method: Literal["custom"] = "custom"
+    n_positive: int = Field(description="images with the property", examples=[3])
+    n_negative: int = Field(description="images without it", examples=[3])
+    warnings: list[str] = Field(default_factory=list, description="preprocessing warnings, one per affected image")

@@ -1,0 +1,51 @@
+"""Tiny untrained bundles for the service tests: fast to build, same shapes and kinds as the real ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.attributes import AttributeVector
+from model.bundle import save_attributes, save_bundle, save_report
+from model.config import Config, ModelConfig, TrainConfig
+from model.iwae import IWAE, build
+
+DIGITS_LATENT = 4
+FACES_LATENT = 3
+
+
+def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
+    rng = np.random.default_rng(len(names))
+    return {
+        name: AttributeVector(name, rng.standard_normal(size).astype(np.float32), "mean_difference", 10 + i, 90 - i)
+        for i, name in enumerate(names)
+    }
+
+
+def make_bundles(root: Path) -> Path:
+    """root/digits (28×28×1 Bernoulli, two stochastic layers, 3 attributes), root/faces (64×64×3
+    logistic, 2 attributes) and root/broken (a bundle whose weights were altered, to be skipped)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    digits = Config(
+        ModelConfig(image_shape=(28, 28, 1), latent_sizes=(6, DIGITS_LATENT), hidden_sizes=((16,), (8,))),
+        TrainConfig(dataset="mnist"),
+    )
+    directory = save_bundle(build(IWAE(digits.model)), digits, root / "digits")
+    save_report(directory, {"test_nll": 543.2, "k": 50, "bounds": {"1": 560.0, "5": 550.0}, "active_units": 3})
+    save_attributes(directory, _attributes(["0", "1", "7"], DIGITS_LATENT))
+
+    faces = Config(
+        ModelConfig(image_shape=(64, 64, 3), likelihood="logistic", latent_sizes=(FACES_LATENT,), hidden_sizes=((8,),)),
+        TrainConfig(dataset="celeba"),
+    )
+    directory = save_bundle(build(IWAE(faces.model)), faces, root / "faces")
+    save_attributes(directory, _attributes(["Smiling", "Eyeglasses"], FACES_LATENT))
+
+    broken = save_bundle(build(IWAE(digits.model)), digits, root / "broken")
+    weights = bytearray((broken / "weights.safetensors").read_bytes())
+    weights[-1] ^= 0xFF
+    (broken / "weights.safetensors").write_bytes(bytes(weights))
+    return root
