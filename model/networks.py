@@ -8,7 +8,8 @@ import tensorflow as tf
 
 
 def _hidden_stack(units: tuple[int, ...], activation: str, batch_norm: bool, name: str) -> keras.Sequential:
-    layers: list[keras.layers.Layer] = []
+    # An empty stack (the conv model's linear heads) is the identity layer.
+    layers: list[keras.layers.Layer] = [] if units else [keras.layers.Identity(name=f"{name}_identity")]
     # Every layer is named: Keras numbers unnamed layers per process, and variable paths are the keys
     # of checkpoints and bundles, so they must not depend on what else the process has built.
     for i, size in enumerate(units):
