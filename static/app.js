@@ -20,7 +20,12 @@
   const POSTERIOR_SAMPLES = 16;
   const STALE = Symbol("stale");
 
-  class ApiError extends Error {}
+  class ApiError extends Error {
+    constructor(message, status = 0) {
+      super(message);
+      this.status = status;
+    }
+  }
 
   function debounce(fn, ms) {
     let timer = null;
@@ -89,7 +94,7 @@
     } catch (_) {
       body = null;
     }
-    if (!response.ok) throw new ApiError(describeError(response.status, body));
+    if (!response.ok) throw new ApiError(describeError(response.status, body), response.status);
     if (body === null) throw new ApiError("The server sent an answer this page cannot read.");
     return body;
   }
@@ -162,9 +167,10 @@
   // Alerts, progress
   // ---------------------------------------------------------------------------------------------
 
-  function showError(message) {
+  function showError(message, { notice = false } = {}) {
     const alert = $("alert");
     alert.textContent = "";
+    alert.classList.toggle("notice", notice);
     const text = document.createElement("p");
     text.className = "alert-text";
     text.textContent = message;
@@ -179,6 +185,11 @@
 
   function clearError() {
     $("alert").textContent = "";
+  }
+
+  /** A warning that is no failure (e.g. "no face found: used the centre"), in the same region. */
+  function showNotice(message) {
+    showError(message, { notice: true });
   }
 
   function announce(message) {
@@ -224,9 +235,11 @@
   // Images and strips
   // ---------------------------------------------------------------------------------------------
 
+  // A transparent pixel for "no image yet": an <img> without src would show a broken-image icon.
+  const BLANK = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+
   function setImage(img, src, alt) {
-    if (src) img.src = src;
-    else img.removeAttribute("src");
+    img.src = src || BLANK;
     if (alt) img.alt = alt;
     img.classList.toggle("empty", !src);
   }
@@ -283,15 +296,32 @@
   function describeModel(model) {
     const [h, w, c] = model.image_shape;
     const parts = [`${h}×${w}${c === 3 ? " colour" : " greyscale"} images`, `${model.latent_size}-dimensional latent`];
-    const nll = model.report && model.report.test_nll;
+    const nll = typeof model.test_nll === "number" ? model.test_nll : model.report && model.report.test_nll;
     if (typeof nll === "number") parts.push(`test NLL ${formatNumber(nll)} nats`);
-    if (model.device) parts.push(`on ${model.device}`);
+    if (model.objective) parts.push(`trained as ${model.objective.toUpperCase()}`);
+    if (model.device) parts.push(`on ${model.device.replace(/^\/(device:)?/i, "").replace(/:0$/, "")}`);
     return parts.join(" · ");
   }
 
   async function loadModels() {
-    const models = await track(null, api("models"));
-    if (!models) return false;
+    // While the service is still loading its models it answers 503: wait and ask again.
+    let models;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        models = await api("models");
+        break;
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 503 || attempt >= 120) {
+          showError(err instanceof ApiError ? err.message : String(err));
+          $("model-info").textContent = "No models available.";
+          return false;
+        }
+        $("model-info").textContent = "The models are still loading…";
+        $("busy").hidden = false;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    $("busy").hidden = true;
     if (!Array.isArray(models) || models.length === 0) {
       showError("The server has no models loaded yet.");
       $("model-info").textContent = "No models available.";
@@ -389,7 +419,7 @@
     showInput();
     $("loglik").textContent = formatNumber(result.log_likelihood);
     $("loglik-note").textContent = "nats, importance-weighted with k = 50";
-    if (result.warning) showError(result.warning);
+    if (result.warning) showNotice(`Note: ${result.warning}.`);
     renderPosterior(result.samples || null);
     renderBounds(null);
     announce(`Encoded. log p(x) is about ${formatNumber(result.log_likelihood)} nats.`);
@@ -864,7 +894,8 @@
       label.className = "frame-label";
       label.textContent = `${percent}%`;
       button.append(img, bar, label);
-      button.addEventListener("click", () => setCurrentLatent(s.latent, s.image));
+      // The sample's image shows its h1; as the input it is decoded from its top-layer latent.
+      button.addEventListener("click", () => setCurrentLatent(s.latent, null));
       grid.append(button);
     }
     const ess = 1 / weights.reduce((acc, w) => acc + w * w, 0);
@@ -948,7 +979,6 @@
       return;
     }
     renderBounds(result.bounds);
-    if (result.warning) showError(result.warning);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1019,6 +1049,7 @@
     state.custom[name] = { vector: result.vector, method: result.method, n_positive: result.n_positive, n_negative: result.n_negative };
     state.edits = state.edits.filter((e) => e.name !== name);
     addSlider(name, 0, result.vector);
+    if (result.warnings && result.warnings.length) showNotice(`Note: ${result.warnings.join("; ")}.`);
     announce(`Custom attribute “${name}” added as a slider.`);
     $("custom-name").value = "";
   }
@@ -1172,7 +1203,7 @@
     $("model-select").addEventListener("change", (event) => {
       if (useModel(event.target.value)) {
         saveToUrl();
-        runSample();
+        sampleAsFirstInput();
       }
     });
     $("copy-link").addEventListener("click", copyLink);
@@ -1268,6 +1299,14 @@
     });
   }
 
+  /** A first view with something to play with: prior samples, the first one as the input. */
+  async function sampleAsFirstInput() {
+    const model = state.model && state.model.name;
+    const samples = await runSample();
+    if (!samples || !state.model || state.model.name !== model || state.latent) return;
+    if (samples.latents && samples.latents.length) await setCurrentLatent(samples.latents[0], samples.images[0]);
+  }
+
   async function start() {
     wire();
     renderExamples();
@@ -1275,11 +1314,8 @@
     if (!ok) return;
     const restored = await restoreFromUrl();
     if (!state.model) useModel(state.models[0].name);
-    const samples = await runSample();
-    // A first view with something to play with: the first prior sample becomes the input.
-    if (!restored && !state.latent && samples && samples.latents && samples.latents.length) {
-      await setCurrentLatent(samples.latents[0], samples.images[0]);
-    }
+    if (restored) await runSample();
+    else await sampleAsFirstInput();
     saveToUrl();
     document.body.dataset.ready = "true";
   }

@@ -85,6 +85,10 @@ def latent(page: Page) -> list[float]:
     return page.evaluate("window.latentLab.state.latent")
 
 
+def wait_latent_change(page: Page, before: list[float]) -> None:
+    page.wait_for_function("(b) => JSON.stringify(window.latentLab.state.latent) !== JSON.stringify(b)", arg=before)
+
+
 # ---- tests ----
 
 
@@ -150,7 +154,7 @@ def test_sweep_strip_has_the_requested_number_of_frames(page: Page):
     # a frame becomes the input: its latent is current and the sliders go back to 0
     before = latent(page)
     frames.nth(4).click()
-    page.wait_for_function("(before) => JSON.stringify(window.latentLab.state.latent) !== JSON.stringify(before)", arg=before)
+    wait_latent_change(page, before)
     expect(page.locator("#input-caption")).to_have_text("Decoded from latent")
     assert page.console.errors == []
 
@@ -164,7 +168,7 @@ def test_upload_and_interpolation(page: Page):
     zero = latent(page)
 
     upload(page, "#input-file", "one.png", digit_png("one"))
-    page.wait_for_function("(before) => JSON.stringify(window.latentLab.state.latent) !== JSON.stringify(before)", arg=zero)
+    wait_latent_change(page, zero)
     wait_encoded(page)
     page.click("#set-b")  # both ends set: the interpolation runs by itself
     frames = page.locator("#interp-strip .frame")
@@ -238,9 +242,8 @@ def test_custom_attribute_becomes_a_slider(page: Page):
     before = src(page, "#edited-view")
     row.locator("input[type=range]").fill("2.5")
     wait_src_change(page, "#edited-view", before)
-    assert page.evaluate("window.latentLab.state.edits.find(e => e.name === 'roundness').vector.length") == page.evaluate(
-        "window.latentLab.state.model.latent_size"
-    )
+    vector = page.evaluate("window.latentLab.state.edits.find(e => e.name === 'roundness').vector")
+    assert len(vector) == page.evaluate("window.latentLab.state.model.latent_size")
     # the vector travels in the link too
     assert "vector=" in page.evaluate("location.hash")
     assert page.console.errors == []
@@ -258,7 +261,8 @@ def test_sample_click_makes_it_the_input(page: Page):
 
 
 def test_fits_a_phone_screen(browser, base_url):
-    context = browser.new_context(base_url=base_url, viewport={"width": 375, "height": 740}, has_touch=True, is_mobile=True)
+    phone_size = {"width": 375, "height": 740}
+    context = browser.new_context(base_url=base_url, viewport=phone_size, has_touch=True, is_mobile=True)
     phone = context.new_page()
     errors = []
     phone.on("pageerror", lambda error: errors.append(str(error)))
@@ -270,4 +274,3 @@ def test_fits_a_phone_screen(browser, base_url):
     phone.screenshot(path=str(SCREENSHOTS / "test_fits_a_phone_screen.png"), full_page=True)
     assert errors == []
     context.close()
-
