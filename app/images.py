@@ -25,6 +25,7 @@ WORKING_SIDE = 1024  # larger uploads are shrunk to this before any per-pixel wo
 MNIST_SIZE, MNIST_BOX, MNIST_CENTRE = 28, 20, 14.0
 MNIST_STROKE = 2.5  # typical stroke width in px at that scale; thinner pen strokes are thickened to it
 INK_FLOOR = 0.2  # ink below this fraction of the full contrast is paper noise, not digit
+NO_DIGIT = "no digit found: the image is blank or has almost no contrast"
 
 # CelebA 64×64 (shared/data/README.md): a 148-px centred square of the aligned 178×218 photo. On 277
 # of them OpenCV's Haar detector boxes the face so that this square is 1.42 ± 0.20 box widths wide and
@@ -52,6 +53,21 @@ class BrokenImage(ImageError):
 # ---- decoding ----
 
 
+def _signature(data: bytes) -> str | None:
+    """The accepted format whose magic bytes start data, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if data.startswith(b"BM"):
+        return "BMP"
+    return None
+
+
 def open_image(data: bytes, max_pixels: int) -> Image.Image:
     """Decodes PNG/JPEG/WebP/GIF (first frame)/BMP bytes with EXIF orientation applied. The header's
     width × height is checked against max_pixels before any pixel is decompressed."""
@@ -61,7 +77,11 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except Image.DecompressionBombError as error:  # Pillow's own guard, beyond 2× its MAX_IMAGE_PIXELS
         raise ImageTooLarge(f"the image has too many pixels (at most {max_pixels:,} accepted)") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        if _signature(data):  # an accepted format's magic bytes, but the header is cut short or damaged
+            raise BrokenImage(
+                f"the {_signature(data)} image is truncated or corrupted; upload the whole file"
+            ) from error
         raise UnsupportedImage("the file is not a PNG, JPEG, WebP, GIF or BMP image") from error
     if image.width * image.height > max_pixels:
         raise ImageTooLarge(
@@ -122,6 +142,22 @@ def _composite_for_ink(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     return grey * alpha + background * (1 - alpha)
 
 
+def _keep_strokes(ink: np.ndarray) -> np.ndarray:
+    """Ink (H, W) in [0, 1] with paper noise and specks removed: values under INK_FLOOR dropped, and only
+    the strokes near connected blobs of at least 5% of the largest one kept."""
+    import cv2
+
+    ink = np.where(ink < INK_FLOOR, 0.0, ink).astype(np.float32)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0.5).astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return ink
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    strokes = np.isin(labels, 1 + np.flatnonzero(areas >= 0.05 * areas.max())).astype(np.uint8)
+    margin = max(3, max(ink.shape) // 100) | 1  # keep the soft edges around the kept strokes
+    near = cv2.dilate(strokes, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))
+    return ink * near
+
+
 def _stroke_width(mask: np.ndarray) -> float:
     """Mean width of thin strokes from a binary mask: 2·area / perimeter."""
     area = mask.sum()
@@ -136,27 +172,26 @@ def digit_intensities(image: Image.Image) -> tuple[np.ndarray, str | None]:
     greyscale, inverted when the background is light, contrast stretched, cropped to the ink, the
     longer side scaled to 20 px keeping the aspect, pasted with its centre of mass at (14, 14).
     Returns (intensities, warning or None)."""
+    import cv2
+
     rgb, alpha = _as_array(_shrink(image))
     grey = _composite_for_ink(rgb, alpha)
+    if max(grey.shape) >= 200:  # photo grain and JPEG noise are finer than any stroke at this size
+        grey = cv2.GaussianBlur(grey, (0, 0), max(grey.shape) / 400)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     paper = float(np.median(border))
     ink = 1.0 - grey if paper > 0.5 else grey
     paper = 1.0 - paper if paper > 0.5 else paper
     peak = float(ink.max())
     if peak - paper < 0.1:
-        return np.zeros(
-            (MNIST_SIZE, MNIST_SIZE), np.float32
-        ), "no digit found: the image is blank or has almost no contrast"
-    ink = np.clip((ink - paper) / (peak - paper), 0.0, 1.0)
-    ink[ink < INK_FLOOR] = 0.0
+        return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32), NO_DIGIT
+    ink = _keep_strokes(np.clip((ink - paper) / (peak - paper), 0.0, 1.0))
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # crop to the ink's bounding box
     longer = max(ink.shape)
     wanted = MNIST_STROKE * longer / MNIST_BOX  # stroke width in source pixels that becomes 2.5 px
     width = _stroke_width(ink > 0.5)
     if width < 0.6 * wanted and longer > 2 * MNIST_BOX:  # a fine pen on a big canvas: thicken it
-        import cv2
-
         size = max(3, int(round(wanted - width)) | 1)
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
         ink = cv2.dilate(np.pad(ink, size), kernel)

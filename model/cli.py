@@ -109,7 +109,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument(
-        "--bundles", type=Path, default=None, help="bundles directory (default: $IWAE_BUNDLES_DIR, else model/bundles)",
+        "--bundles",
+        type=Path,
+        default=None,
+        help="bundles directory (default: $IWAE_BUNDLES_DIR, else model/bundles)",
     )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=_serve)

@@ -1,10 +1,13 @@
-"""Tiny untrained bundles for the service tests: fast to build, same shapes and kinds as the real ones."""
+"""Service test helpers: tiny untrained bundles (fast to build, the real ones' shapes and kinds) and images."""
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from model.attributes import AttributeVector
 from model.bundle import save_attributes, save_bundle, save_report
@@ -49,3 +52,25 @@ def make_bundles(root: Path) -> Path:
     weights[-1] ^= 0xFF
     (broken / "weights.safetensors").write_bytes(bytes(weights))
     return root
+
+
+def encode_image(array: np.ndarray, format: str = "PNG", **options) -> bytes:
+    """uint8 (H, W) or (H, W, C) → file bytes in the format."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def digit_drawing(width: int = 300, height: int = 240) -> np.ndarray:
+    """A black "7" on white paper, uint8 (H, W)."""
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    corners = [(width * 0.3, height * 0.2), (width * 0.7, height * 0.2), (width * 0.45, height * 0.85)]
+    draw.line(corners, fill=0, width=14)
+    return np.asarray(image)
+
+
+def decode_data_url(url: str) -> np.ndarray:
+    """A PNG data URL → uint8 array."""
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
