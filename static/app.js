@@ -155,6 +155,7 @@
     edits: [], // [{name, scale, vector|null}] one per slider, vector only for custom attributes
     custom: {}, // custom attributes made on this page: name → {vector, method, n_positive, n_negative}
     sweepAttr: null,
+    sweepScales: [], // scales of the frames in the sweep strip
     ends: { a: null, b: null }, // interpolation ends: {latent, image}
     examples: { with: [], without: [] }, // custom-attribute examples: {blob, url, name}
     restoring: false,
@@ -660,6 +661,7 @@
         edit.scale = Number(input.value);
         output.textContent = formatScale(edit.scale);
         input.setAttribute("aria-valuetext", `${edit.name} ${formatScale(edit.scale)}`);
+        markSweepFrame();
         scheduleEdit();
       });
       input.addEventListener("change", () => {
@@ -747,6 +749,7 @@
     const result = await track("edit-panel", sweepLane((signal) => api("edit", { json: body, signal })));
     if (!result || !result.sweep) return;
     const { scales, images, strip } = result.sweep;
+    state.sweepScales = scales;
     renderStrip($("sweep-strip"), images, {
       labels: scales.map(formatScale),
       describe: (i) => `${edit.name} at ${formatScale(scales[i])}`,
@@ -755,6 +758,25 @@
       strip,
       filename: `${state.model.name}-${slug(edit.name)}-sweep.png`,
     });
+    markSweepFrame();
+  }
+
+  /** Outlines the sweep frame nearest to the swept attribute's slider: where the edited image sits. */
+  function markSweepFrame() {
+    const edit = state.edits.find((e) => e.name === state.sweepAttr);
+    const frames = $("sweep-strip").querySelectorAll(".frame");
+    let nearest = -1;
+    if (edit && frames.length === state.sweepScales.length) {
+      let best = Infinity;
+      state.sweepScales.forEach((scale, i) => {
+        const distance = Math.abs(scale - edit.scale);
+        if (distance < best - 1e-9) {
+          best = distance;
+          nearest = i;
+        }
+      });
+    }
+    frames.forEach((frame, i) => frame.classList.toggle("current", i === nearest));
   }
 
   const scheduleEdit = debounce(updateEdited, EDIT_DEBOUNCE_MS);
@@ -1036,7 +1058,9 @@
       showError("Add at least one image with the property and one without it.");
       return;
     }
-    let name = $("custom-name").value.trim() || `custom ${Object.keys(state.custom).length + 1}`;
+    let name = $("custom-name").value.trim() || "custom";
+    const taken = new Set([...attributeNames(), ...state.edits.map((e) => e.name)]);
+    for (let i = 2; taken.has(name); i++) name = `${name.replace(/ \d+$/, "")} ${i}`;
     const form = new FormData();
     form.append("model", state.model.name);
     form.append("name", name);
@@ -1045,7 +1069,7 @@
     const result = await track("custom-panel", api("attributes/custom", { form }));
     if (!result) return;
     clearError();
-    name = result.name || name;
+    // The name asked for was free, so the server's echo of it is too.
     state.custom[name] = { vector: result.vector, method: result.method, n_positive: result.n_positive, n_negative: result.n_negative };
     state.edits = state.edits.filter((e) => e.name !== name);
     addSlider(name, 0, result.vector);
@@ -1224,6 +1248,17 @@
         handleFiles(files);
       }
     });
+    // A file dropped outside a drop zone must not navigate away from the page.
+    window.addEventListener("dragover", (event) => event.preventDefault());
+    window.addEventListener("drop", (event) => event.preventDefault());
+    // Ctrl+Z / Cmd+Z undoes the last stroke (outside text fields).
+    document.addEventListener("keydown", (event) => {
+      const typing = event.target && event.target.matches && event.target.matches("input, textarea, select");
+      if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z" && !typing && !pad.isEmpty()) {
+        event.preventDefault();
+        pad.undo();
+      }
+    });
     $("reencode").addEventListener("click", () => {
       if (state.inputImage) encodeImage(dataUrlToBlob(state.inputImage), "decoded.png");
     });
@@ -1267,6 +1302,11 @@
     });
     $("temperature").addEventListener("input", () => {
       $("temperature-value").textContent = Number($("temperature").value).toFixed(2);
+    });
+    $("temperature").addEventListener("change", runSample);
+    $("seed").addEventListener("change", () => {
+      runSample();
+      saveToUrl();
     });
 
     $("bounds-run").addEventListener("click", runBounds);

@@ -194,9 +194,9 @@ def test_shared_link_restores_model_latent_and_edits(page: Page, new_page):
     page.click("#attr-add")
     page.locator("#sliders input[type=range]").nth(1).fill("-0.7")
     page.locator("#sliders input[type=range]").nth(1).dispatch_event("change")
-    page.wait_for_function("document.querySelector('#edit-panel').getAttribute('aria-busy') !== 'true'")
-    page.wait_for_timeout(300)  # the debounced edit request
-    page.wait_for_function("document.querySelector('#edit-panel').getAttribute('aria-busy') !== 'true'")
+    # the edited image's text alternative names the edits it shows
+    expect(page.locator("#edited-view")).to_have_attribute("alt", "The input edited with 0 +1.5, 3 −0.7")
+    expect(page.locator("#edit-panel")).not_to_have_attribute("aria-busy", "true")
     edited = src(page, "#edited-view")
     page.click("#copy-link")
     expect(page.locator("#copy-link")).to_have_text("Link copied")
