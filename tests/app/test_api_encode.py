@@ -44,10 +44,7 @@ def test_encode_is_deterministic_for_a_seed(client, digit_png):
 def test_encode_with_posterior_samples_and_bounds(client, digit_png):
     body = post_encode(client, digit_png, samples=5, bounds="true", k=50).json()
     assert len(body["samples"]) == 5
-    assert (
-        sum(s["weight"] for s in body["samples"]) == np.float32(1.0)
-        or abs(sum(s["weight"] for s in body["samples"]) - 1) < 1e-5
-    )
+    assert abs(sum(s["weight"] for s in body["samples"]) - 1) < 1e-5
     assert all(
         len(s["latent"]) == DIGITS_LATENT and decode_data_url(s["image"]).shape == (28, 28) for s in body["samples"]
     )
