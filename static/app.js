@@ -516,7 +516,11 @@
     canvas.addEventListener("pointerdown", (event) => {
       if (event.button !== 0 && event.pointerType === "mouse") return;
       event.preventDefault();
-      canvas.setPointerCapture(event.pointerId);
+      try {
+        canvas.setPointerCapture(event.pointerId); // keep the stroke when the pointer leaves the pad
+      } catch (_) {
+        /* a synthetic pointer cannot be captured; drawing works without */
+      }
       scheduleEncode.cancel();
       current = { id: event.pointerId, points: [point(event)] };
       strokes.push(current.points);

@@ -260,7 +260,7 @@ def test_sample_click_makes_it_the_input(page: Page):
     assert page.console.errors == []
 
 
-def test_fits_a_phone_screen(browser, base_url):
+def test_fits_a_phone_screen_and_draws_with_a_finger(browser, base_url):
     phone_size = {"width": 375, "height": 740}
     context = browser.new_context(base_url=base_url, viewport=phone_size, has_touch=True, is_mobile=True)
     phone = context.new_page()
@@ -269,8 +269,23 @@ def test_fits_a_phone_screen(browser, base_url):
     open_demo(phone)
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    assert phone.locator("#pad").evaluate("el => getComputedStyle(el).touchAction") == "none"
+    pad = phone.locator("#pad")
+    assert pad.evaluate("el => getComputedStyle(el).touchAction") == "none"
+
+    # a finger stroke: real touch events through the DevTools protocol become pointer events
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    before = src(phone, "#recon-view")
+    cdp = context.new_cdp_session(phone)
+    points = [(0.3, 0.25), (0.7, 0.25), (0.6, 0.5), (0.45, 0.8)]
+    for i, (x, y) in enumerate(points):
+        kind = "touchStart" if i == 0 else "touchMove"
+        point = {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    wait_src_change(phone, "#recon-view", before)
+    wait_encoded(phone)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    phone.screenshot(path=str(SCREENSHOTS / "test_fits_a_phone_screen.png"), full_page=True)
+    phone.screenshot(path=str(SCREENSHOTS / "test_fits_a_phone_screen_and_draws_with_a_finger.png"), full_page=True)
     assert errors == []
     context.close()
