@@ -1117,6 +1117,7 @@
     const modelName = params.get("model");
     if (!modelName) return false;
     state.restoring = true;
+    const problems = []; // everything wrong with the link, reported together
     try {
       if (!useModel(modelName)) return false;
       const frames = params.get("frames");
@@ -1131,7 +1132,7 @@
         try {
           vectors[item.slice(at + 1)] = decodeFloats(item.slice(0, at));
         } catch (_) {
-          showError("The link holds a custom attribute that could not be read; it was left out.");
+          problems.push("a custom attribute in the link could not be read and was left out");
         }
       }
       const known = new Set(state.model.attributes.map((a) => a.name));
@@ -1147,7 +1148,7 @@
         } else if (known.has(name)) {
           state.edits.push({ name, scale, vector: null });
         } else {
-          showError(`The link mentions an attribute “${name}” this model does not have; it was left out.`);
+          problems.push(`the ${state.model.name} model has no attribute “${name}”, so its slider was left out`);
         }
       }
       const sweep = params.get("sweep");
@@ -1163,7 +1164,7 @@
           latent = null;
         }
         if (!latent || latent.length !== state.model.latent_size) {
-          showError(`The link's latent does not fit the ${state.model.name} model (it needs ${state.model.latent_size} numbers).`);
+          problems.push(`the link's latent does not fit the ${state.model.name} model (it needs ${state.model.latent_size} numbers)`);
         } else {
           await setCurrentLatent(latent, null);
           return true;
@@ -1172,6 +1173,7 @@
       return false;
     } finally {
       state.restoring = false;
+      if (problems.length) showError(`This link could not be restored completely: ${problems.join("; ")}.`);
       saveToUrl();
     }
   }
