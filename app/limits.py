@@ -7,6 +7,14 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def readable_size(n: int) -> str:
+    """10485760 → "10 MB", 1500 → "1.5 KB", 100 → "100 bytes"."""
+    for unit, size in (("MB", 2**20), ("KB", 2**10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
 class BodyLimitMiddleware:
     """413 for a declared Content-Length above the limit (the body is never read) and for a streamed
     body that grows past it (the parser stops at that point)."""
@@ -14,7 +22,7 @@ class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
-        self.detail = f"the request body is larger than {limit / 2**20:.0f} MB; send fewer or smaller images"
+        self.detail = f"the request body is larger than {readable_size(limit)}; send fewer or smaller images"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

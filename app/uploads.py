@@ -9,6 +9,7 @@ import numpy as np
 from app.config import Settings
 from app.engine import Engine
 from app.images import ImageTooLarge, model_intensities, open_image
+from app.limits import readable_size
 
 
 def read_limited(file: BinaryIO, filename: str | None, settings: Settings) -> bytes:
@@ -16,7 +17,7 @@ def read_limited(file: BinaryIO, filename: str | None, settings: Settings) -> by
     data = file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise ImageTooLarge(
-            f"{filename or 'the upload'} is larger than {settings.max_upload_bytes / 2**20:.0f} MB: "
+            f"{filename or 'the upload'} is larger than {readable_size(settings.max_upload_bytes)}: "
             "send a smaller image"
         )
     return data

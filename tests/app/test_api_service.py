@@ -1,0 +1,121 @@
+"""GET /models, health, readiness, metrics, the demo page, start-up and the OpenAPI document."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import ROOT, Settings
+from app.deps import get_engine
+from app.main import create_app
+from model.train import device_name
+
+
+def test_models_describes_each_model(client):
+    models = client.get("/models").json()
+    assert [m["name"] for m in models] == ["digits", "faces"]
+    digits = models[0]
+    assert digits["image_shape"] == [28, 28, 1] and digits["latent_size"] == 4
+    assert (digits["likelihood"], digits["dataset"], digits["objective"]) == ("bernoulli", "mnist", "iwae")
+    assert digits["attributes"][0] == {"name": "0", "method": "mean_difference", "n_positive": 10, "n_negative": 90}
+    assert [a["name"] for a in digits["attributes"]] == ["0", "1", "7"]
+    assert digits["test_nll"] == 543.2 and digits["report"]["active_units"] == 3
+    assert digits["device"] == device_name()
+    assert models[1]["test_nll"] is None and models[1]["report"] == {}
+
+
+def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
+    class OneModel:
+        ready = True
+        names = []
+
+    app = create_app(settings.model_copy(update={"bundles_dir": tmp_path}))
+    app.dependency_overrides[get_engine] = OneModel
+    with TestClient(app) as client:
+        assert client.get("/models").json() == []
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok", "models": []}
+    assert client.get("/readyz").json() == {"status": "ready", "models": ["digits", "faces"]}
+
+
+def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
+    app = create_app(settings.model_copy(update={"bundles_dir": tmp_path}))
+    unstarted = TestClient(app)  # no `with`: the lifespan has not run
+    assert unstarted.get("/healthz").status_code == 200
+    assert unstarted.get("/readyz").status_code == 503
+    response = unstarted.post("/decode", json={"model": "digits", "latents": [[0.0]]})
+    assert response.status_code == 503 and "still loading" in response.json()["detail"]
+    with TestClient(app) as client:  # started, but the directory holds no bundle
+        response = client.get("/readyz")
+        assert response.status_code == 503 and "no model could be loaded" in response.json()["detail"]
+
+
+def test_background_loading_answers_at_once_and_becomes_ready(bundles_dir):
+    app = create_app(Settings(bundles_dir=bundles_dir, load_in_background=True, warm_up=False))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "not ready within 60 s"
+            time.sleep(0.1)
+        assert client.get("/readyz").json()["models"] == ["digits", "faces"]
+
+
+def test_metrics_count_requests_per_route_and_time_inference(client):
+    client.post("/decode", json={"model": "digits", "latents": [[0.0] * 4]})
+    client.post("/decode", json={"model": "nope", "latents": [[0.0] * 4]})
+    client.get("/no/such/page")
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'iwae_http_requests_total{method="POST",route="/decode",status="200"}' in text
+    assert 'iwae_http_requests_total{method="POST",route="/decode",status="404"}' in text
+    assert 'route="unmatched",status="404"' in text
+    assert 'iwae_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/decode"}' in text
+    assert 'iwae_inference_seconds_count{model="digits",operation="decode"}' in text
+
+
+def test_the_page_renders_the_template_with_the_models(settings, tmp_path, bundles_dir):
+    (tmp_path / "index.html").write_text("{{ models | map(attribute='name') | join(',') }}|{{ request.url.path }}")
+    app = create_app(settings.model_copy(update={"templates_dir": tmp_path}))
+    with TestClient(app) as client:
+        response = client.get("/")
+    assert response.status_code == 200 and response.text == "digits,faces|/"
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_the_real_page_and_static_files_are_served(client):
+    if not (ROOT / "templates" / "index.html").exists():
+        pytest.skip("templates/index.html is not written yet")
+    page = client.get("/")
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    static = sorted(p.name for p in (ROOT / "static").iterdir() if p.is_file())
+    if static:
+        assert client.get(f"/static/{static[0]}").status_code == 200
+    assert client.get("/static/no-such-file.js").status_code == 404
+
+
+def test_openapi_documents_every_field_with_a_description(client):
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    assert set(paths) >= {"/models", "/encode", "/decode", "/interpolate", "/edit", "/attributes/custom", "/sample"}
+    assert set(paths) >= {"/healthz", "/readyz", "/metrics"}
+    interpolate = paths["/interpolate"]["post"]["requestBody"]["content"]
+    assert set(interpolate) == {"application/json", "multipart/form-data"}
+    for name in ("DecodeRequest", "SampleRequest", "EditRequest", "EncodeResponse", "ModelSummary"):
+        component = schema["components"]["schemas"][name]
+        for field, spec in component["properties"].items():
+            assert "description" in spec or "$ref" in spec or "anyOf" in spec, (name, field)
+    sample = schema["components"]["schemas"]["SampleRequest"]["properties"]
+    assert (sample["n"]["minimum"], sample["n"]["maximum"], sample["n"]["examples"]) == (1, 64, [8])
+    encode = schema["components"]["schemas"][
+        paths["/encode"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split("/")[-1]
+    ]
+    assert encode["properties"]["k"]["maximum"] == 5000 and "description" in encode["properties"]["image"]
+    assert paths["/decode"]["post"]["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Message"
+    )
