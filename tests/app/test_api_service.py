@@ -112,10 +112,8 @@ def test_openapi_documents_every_field_with_a_description(client):
             assert "description" in spec or "$ref" in spec or "anyOf" in spec, (name, field)
     sample = schema["components"]["schemas"]["SampleRequest"]["properties"]
     assert (sample["n"]["minimum"], sample["n"]["maximum"], sample["n"]["examples"]) == (1, 64, [8])
-    encode = schema["components"]["schemas"][
-        paths["/encode"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split("/")[-1]
-    ]
+    form = paths["/encode"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    encode = schema["components"]["schemas"][form.split("/")[-1]]
     assert encode["properties"]["k"]["maximum"] == 5000 and "description" in encode["properties"]["image"]
-    assert paths["/decode"]["post"]["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/Message"
-    )
+    not_found = paths["/decode"]["post"]["responses"]["404"]["content"]["application/json"]["schema"]
+    assert not_found["$ref"].endswith("/Message")
