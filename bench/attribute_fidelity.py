@@ -1,0 +1,412 @@
+"""Attribute fidelity: does adding an attribute vector add the attribute, and only the attribute?
+
+    python bench/attribute_fidelity.py --bundle model/bundles/digits [--scales 0 0.5 1 1.5 2 3] [--n 500]
+        [--attributes 0 7 | --all] [--out docs/fidelity]
+    python bench/attribute_fidelity.py --bundle model/bundles/faces [--attributes Smiling Male ...]
+
+A small classifier trained on the real training images (never on decoded ones; its weights are cached
+in runs/classifiers/, keyed by dataset) judges the model's edits. For n held-out test images without an
+attribute: encode (posterior mean), add scale·vector, decode, classify, and report per scale
+
+- the fraction the classifier calls positive (digits: the fraction classified as the vector's class);
+- the drift, relative to the unedited reconstruction (scale 0). Digits: the fraction now classified as
+  a third class. Faces: the mean |change| of the classifier's probability for the 39 other attributes,
+  and the mean signed change of P(Male), which the "(balanced)" vectors are built to leave alone.
+
+The classifier's accuracy (faces: AUC) on real test images and on the model's reconstructions of them
+comes first: the gap is how far decoded images are from what the classifier was trained on. Writes
+<out>/<bundle>.md (the tables) and one picture strip per vector, <out>/<bundle>-<vector>.png: held-out
+examples (rows) × scales (columns), decoded images only (scale 0 is the reconstruction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SCALES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+DEFAULT_DIGITS = ("0",)  # "add zero"
+DEFAULT_FACES = ("Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair")
+BALANCED = " (balanced)"  # suffix of the bias-corrected vectors (model.attributes)
+MALE = "Male"  # the attribute whose drift the balanced vectors are meant to remove
+CLASSIFIER_VERSION = "v1"  # part of the cache key: bump it when an architecture or its training changes
+STRIP_TILE = 96  # digits (28 px) are upscaled ×3 to about this size; faces (64 px) stay at ×1
+STRIP_MAX_BYTES = 200_000
+
+Classify = Callable[[np.ndarray], np.ndarray]  # images (N, H, W, C) in [0, 1] → probabilities (N, K)
+
+
+# ---- the measurements: pure functions on numpy arrays ----
+
+
+def edited_latents(latents: np.ndarray, vector: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """latents (N, d) + scale·vector for every scale (S,) → (S, N, d)."""
+    scales = np.asarray(scales, np.float32)
+    return (latents[None, :, :] + scales[:, None, None] * vector[None, None, :]).astype(np.float32)
+
+
+def class_fidelity(predicted: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted classes (S, N), scale 0 first → per scale, the fraction classified as `target` and the
+    drift: the fraction whose class changed from its scale-0 class to one other than `target`."""
+    hit = (predicted == target).mean(axis=1)
+    drift = ((predicted != predicted[0]) & (predicted != target)).mean(axis=1)
+    return hit, drift
+
+
+def attribute_fidelity(probs: np.ndarray, target: int, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Attribute probabilities (S, N, A), scale 0 first → per scale, the fraction with P(target) >
+    threshold and the drift: mean |P_s − P_0| over the images and the A − 1 other attributes."""
+    hit = (probs[:, :, target] > threshold).mean(axis=1)
+    others = np.delete(probs, target, axis=2)
+    drift = np.abs(others - others[0]).mean(axis=(1, 2))
+    return hit, drift
+
+
+def probability_change(probs: np.ndarray, index: int) -> np.ndarray:
+    """Mean signed change of P(attribute `index`) from scale 0, (S, N, A) → (S,)."""
+    return (probs[:, :, index] - probs[0, :, index]).mean(axis=1)
+
+
+def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Area under the ROC curve: P(score of a positive > score of a negative), ties counting ½
+    (the Mann–Whitney statistic, from average ranks). NaN when one class is empty."""
+    positive = np.asarray(positive, bool)
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    ranks = ((ends - counts + 1 + ends) / 2.0)[inverse]  # average 1-based rank of each tie group
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def picture_strip(images: np.ndarray, upscale: int = 1, gap: int = 2) -> Image.Image:
+    """Images (R, S, H, W, C) in [0, 1], C = 1 or 3 → one picture: R rows × S columns of tiles,
+    each enlarged `upscale`× by nearest neighbour, separated by `gap` white pixels."""
+    rows, cols, height, width, channels = images.shape
+    tiles = np.repeat(np.repeat(images, upscale, axis=2), upscale, axis=3)  # (R, S, H·u, W·u, C)
+    th, tw = height * upscale, width * upscale
+    canvas = np.ones((rows * th + (rows - 1) * gap, cols * tw + (cols - 1) * gap, channels), np.float32)
+    for r in range(rows):
+        for c in range(cols):
+            canvas[r * (th + gap) : r * (th + gap) + th, c * (tw + gap) : c * (tw + gap) + tw] = tiles[r, c]
+    pixels = np.round(np.clip(canvas, 0.0, 1.0) * 255).astype(np.uint8)
+    return Image.fromarray(pixels[..., 0] if channels == 1 else pixels, "L" if channels == 1 else "RGB")
+
+
+def png_bytes(picture: Image.Image, limit: int = STRIP_MAX_BYTES) -> bytes:
+    """The picture as an optimised PNG; if that exceeds `limit` bytes, with a 256-colour palette."""
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", optimize=True)
+    if buffer.tell() > limit and picture.mode == "RGB":
+        buffer = io.BytesIO()
+        picture.quantize(256, dither=Image.Dither.NONE).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def slug(name: str) -> str:
+    """A vector's name as a file-name part: "Smiling (balanced)" → "Smiling-balanced"."""
+    return re.sub(r"[^A-Za-z0-9_]+", "-", name).strip("-")
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def choose_vectors(available: list[str], requested: list[str] | None, everything: bool, classes: bool) -> list[str]:
+    """The vectors to measure: all of them, or the requested ones (default "0" for digits, DEFAULT_FACES
+    for faces, skipping defaults the bundle lacks), each face attribute followed by its "(balanced)"
+    variant when the bundle has one."""
+    if everything:
+        return list(available)
+    if requested is None:
+        requested = [name for name in (DEFAULT_DIGITS if classes else DEFAULT_FACES) if name in available]
+    unknown = [name for name in requested if name not in available]
+    if unknown:
+        missing = ", ".join(map(repr, unknown))
+        raise ValueError(f"no attribute vector {missing} in the bundle; it has {', '.join(available)}")
+    names = []
+    for name in requested:
+        names += [name] + ([name + BALANCED] if not classes and name + BALANCED in available else [])
+    return list(dict.fromkeys(names))
+
+
+@dataclass
+class Row:
+    """One vector's measurements, per scale (S,)."""
+
+    name: str
+    method: str
+    n: int
+    hit: np.ndarray
+    drift: np.ndarray
+    male: np.ndarray | None = None  # faces: mean change of P(Male); None for Male itself and for digits
+
+
+def _scale(s: float) -> str:
+    return f"{s:g}"
+
+
+def _signed(x: float) -> str:
+    """+0.123 / -0.123, and +0.000 rather than -0.000 for a change that rounds to nothing."""
+    return f"{round(float(x), 3) + 0.0:+.3f}"
+
+
+def fidelity_tables(rows: list[Row], scales: list[float], classes: bool) -> str:
+    """The main table (fraction positive per scale, drift at scale 1 and the largest scale) and the
+    drift at every scale."""
+    key = [s for s in dict.fromkeys([1.0, max(scales)]) if s in scales and s > 0]
+    drift_name = "other class" if classes else "drift"
+    header = ["vector", "method", "n"] + [f"×{_scale(s)}" for s in scales] + [f"{drift_name} ×{_scale(s)}" for s in key]
+    if not classes:
+        header += [f"ΔP(Male) ×{_scale(s)}" for s in key]
+    main, detail = [], []
+    for row in rows:
+        at = [scales.index(s) for s in key]
+        cells = [row.name, row.method, str(row.n)] + [f"{h:.2f}" for h in row.hit]
+        cells += [f"{row.drift[i]:.2f}" if classes else f"{row.drift[i]:.3f}" for i in at]
+        if not classes:
+            cells += [_signed(row.male[i]) if row.male is not None else "—" for i in at]
+        main.append(cells)
+        detail.append([row.name, row.method] + [f"{d:.3f}" for d in row.drift[1:]])
+        if row.male is not None:
+            detail[-1] += [_signed(m) for m in row.male[1:]]
+        elif not classes:
+            detail[-1] += ["—"] * (len(scales) - 1)
+    detail_header = ["vector", "method"] + [f"{drift_name} ×{_scale(s)}" for s in scales[1:]]
+    if not classes:
+        detail_header += [f"ΔP(Male) ×{_scale(s)}" for s in scales[1:]]
+    return markdown_table(header, main) + "\n\nDrift at every scale:\n\n" + markdown_table(detail_header, detail)
+
+
+# ---- the model side: encode, edit, decode, classify ----
+
+
+def decode_all(model, latents: np.ndarray, batch: int = 500) -> np.ndarray:
+    """Mean images of top-layer latents (M, d) → (M, H, W, C) in [0, 1], `batch` at a time."""
+    import tensorflow as tf
+
+    pieces = [model.decode(tf.constant(latents[i : i + batch])).numpy() for i in range(0, len(latents), batch)]
+    return np.concatenate(pieces)
+
+
+def edit_and_classify(model, latents: np.ndarray, vector: np.ndarray, scales: list[float], classify: Classify):
+    """Every latent (N, d) moved by scale·vector, decoded and classified → images (S, N, H, W, C),
+    probabilities (S, N, K)."""
+    edited = edited_latents(latents, vector, np.asarray(scales))  # (S, N, d)
+    images = decode_all(model, edited.reshape(-1, edited.shape[-1]))  # (S·N, H, W, C)
+    probs = classify(images)  # (S·N, K)
+    return images.reshape(*edited.shape[:2], *images.shape[1:]), probs.reshape(*edited.shape[:2], -1)
+
+
+def baseline_table(test, real_probs: np.ndarray, recon_probs: np.ndarray, attributes: list[str]) -> tuple[str, str]:
+    """The classifier on real test images and on their reconstructions: (markdown table, one-line summary)."""
+    if test.labels.ndim == 1:
+        accuracy = [float((p.argmax(-1) == test.labels).mean()) for p in (real_probs, recon_probs)]
+        rows = [[f"real test digits ({len(test.labels):,})", f"{accuracy[0]:.1%}"],
+                ["the model's reconstructions of them (scale 0)", f"{accuracy[1]:.1%}"]]
+        summary = f"classifier accuracy: {accuracy[0]:.1%} on real test digits, {accuracy[1]:.1%} on reconstructions"
+        return markdown_table(["images", "classifier accuracy"], rows), summary
+    index = [test.label_names.index(a) for a in attributes]
+    table, means = [], []
+    images = [(f"real test faces ({len(test.labels):,})", real_probs),
+              ("the model's reconstructions of them (scale 0)", recon_probs)]
+    for label, probs in images:
+        aucs = [roc_auc(probs[:, i], test.labels[:, i] > 0) for i in index]
+        means.append(float(np.nanmean(aucs)))
+        table.append([label, f"{means[-1]:.3f}"] + [f"{a:.3f}" for a in aucs])
+    summary = (f"classifier mean AUC over {', '.join(attributes)}: {means[0]:.3f} on real test faces, "
+               f"{means[1]:.3f} on reconstructions")
+    return markdown_table(["images", "mean AUC"] + [f"AUC {a}" for a in attributes], table), summary
+
+
+def run(bundle, test, classify: Classify, names: list[str], scales: list[float], n: int, out: Path | None = None,
+        seed: int = 0, strip_rows: int = 6, command: str = "") -> str:
+    """Measures every named vector of the bundle on held-out `test` images (a model.data.Dataset) and
+    returns the markdown report; with `out`, also writes <out>/<bundle>.md and the picture strips."""
+    from model.attributes import encode_all
+
+    model, classes = bundle.model, test.labels.ndim == 1
+    latents = encode_all(model, test.images, seed)  # (N, d) posterior means
+    real_probs, recon_probs = classify(test.images), classify(decode_all(model, latents))
+    targets = [name.removesuffix(BALANCED) for name in names]
+    judged = list(dict.fromkeys(targets + ([MALE] if not classes and MALE in test.label_names else [])))
+    baseline, summary = baseline_table(test, real_probs, recon_probs, judged)
+    print(summary, flush=True)
+    male = test.label_names.index(MALE) if not classes and MALE in test.label_names else None
+    rows, pictures = [], []
+    upscale = max(1, STRIP_TILE // model.config.image_shape[0])
+    for name, target_name in zip(names, targets, strict=True):
+        target = test.label_names.index(target_name)
+        has = test.labels == target if classes else test.labels[:, target] > 0
+        pool = np.flatnonzero(~has)
+        # a fresh generator per vector: a vector and its balanced variant are measured on the same images
+        chosen = np.sort(np.random.default_rng(seed).choice(pool, min(n, len(pool)), replace=False))
+        images, probs = edit_and_classify(model, latents[chosen], bundle.attributes[name].vector, scales, classify)
+        if classes:
+            hit, drift = class_fidelity(probs.argmax(axis=-1), target)
+            rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift))
+        else:
+            hit, drift = attribute_fidelity(probs, target)
+            change = probability_change(probs, male) if male is not None and male != target else None
+            rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift, change))
+        print(f"{name}: " + " ".join(f"×{_scale(s)} {h:.2f}" for s, h in zip(scales, hit, strict=True)), flush=True)
+        if out is not None:
+            file = f"{bundle.name}-{slug(name)}.png"
+            out.mkdir(parents=True, exist_ok=True)
+            (out / file).write_bytes(png_bytes(picture_strip(images[:, :strip_rows].swapaxes(0, 1), upscale)))
+            pictures.append((name, file))
+    report = render_report(bundle, test, rows, scales, baseline, pictures, command, classes)
+    if out is not None:
+        (out / f"{bundle.name}.md").write_text(report)
+    return report
+
+
+def render_report(bundle, test, rows: list[Row], scales: list[float], baseline: str, pictures: list[tuple[str, str]],
+                  command: str, classes: bool) -> str:
+    weights = hashlib.sha256((bundle.path / "weights.safetensors").read_bytes()).hexdigest()[:12]
+    nll = bundle.report.get("test_nll")
+    kind = "digits" if classes else "faces"
+    what = ("the fraction classified as the vector's class; \"other class\" is the fraction whose class changed "
+            "from its scale-0 class to a third one" if classes else
+            "the fraction the classifier calls positive (P > 0.5); \"drift\" is the mean |change| of the classifier's "
+            "probability for the other 39 attributes, ΔP(Male) the mean signed change of P(Male), both from scale 0")
+    lines = [
+        f"# Attribute fidelity: `{bundle.name}`",
+        "",
+        f"Bundle `{bundle.path}` (weights sha256 `{weights}…`"
+        + (f", test NLL {nll:.2f} nats" if nll is not None else "") + f"), {kind} from the held-out test split.",
+        *([f"Command: `{command}`"] if command else []),
+        "",
+        "The classifier, trained on real training images only, on real test images and on the model's "
+        "reconstructions of them:",
+        "",
+        baseline,
+        "",
+        f"Held-out test {kind} without the attribute, encoded (posterior mean), moved by scale × vector, decoded. "
+        f"Columns ×s: {what}.",
+        "",
+        fidelity_tables(rows, scales, classes),
+        "",
+    ]
+    if pictures:
+        lines += [f"Picture strips: rows are held-out {kind}, columns the scales "
+                  f"{', '.join(map(_scale, scales))} (scale 0 is the reconstruction).", ""]
+        lines += [f"**{name}**\n\n![{name}]({file})\n" for name, file in pictures]
+    return "\n".join(lines)
+
+
+# ---- the judges: small classifiers trained on real training images ----
+
+
+def digit_classifier():
+    """A small CNN, 10-way softmax on 28×28 digits in [0, 1]."""
+    import keras
+
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(16, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Flatten(),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ], name="digit_classifier")
+
+
+def face_classifier(n_attributes: int = 40):
+    """A small CNN, one sigmoid per attribute on 64×64 faces in [0, 1]: four stride-2 convolutions,
+    the 4×4 map kept spatial (eyeglasses and smiles live at known places in an aligned face)."""
+    import keras
+
+    layers = [keras.Input((64, 64, 3))]
+    for filters in (32, 64, 128, 128):
+        layers += [keras.layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False),
+                   keras.layers.BatchNormalization(), keras.layers.ReLU()]
+    layers += [keras.layers.Flatten(), keras.layers.Dropout(0.3),
+               keras.layers.Dense(n_attributes, activation="sigmoid")]
+    return keras.Sequential(layers, name="face_classifier")
+
+
+CLASSIFIERS = {  # dataset → (builder, epochs, loss)
+    "mnist": (digit_classifier, 2, "sparse_categorical_crossentropy"),
+    "celeba": (face_classifier, 5, "binary_crossentropy"),
+}
+
+
+def load_or_train_classifier(dataset: str, cache: Path, seed: int = 0):
+    """The cached classifier for a dataset, trained first on its real training images if there is none
+    (faces: the 14,643 sharp ones, without the softer squeezed copies)."""
+    import keras
+
+    from model.data import load_dataset
+
+    builder, epochs, loss = CLASSIFIERS[dataset]
+    classifier = builder()
+    path = cache / f"{dataset}-{CLASSIFIER_VERSION}.weights.h5"
+    if path.exists():
+        classifier.load_weights(path)
+        print(f"classifier: {path}", flush=True)
+        return classifier
+    train = load_dataset(dataset, "train", squeezed=False)
+    labels = train.labels if dataset == "mnist" else (train.labels > 0).astype(np.float32)
+    print(f"training the {dataset} classifier on {len(labels):,} real training images, {epochs} epochs", flush=True)
+    keras.utils.set_random_seed(seed)
+    classifier.compile(keras.optimizers.Adam(1e-3), loss)
+    began = time.time()
+    classifier.fit(train.images, labels, batch_size=128, epochs=epochs, shuffle=True, verbose=2)
+    cache.mkdir(parents=True, exist_ok=True)
+    classifier.save_weights(path)
+    print(f"classifier trained in {time.time() - began:.0f} s, saved to {path}", flush=True)
+    return classifier
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bundle", required=True, help="a model bundle directory, e.g. model/bundles/digits")
+    parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES),
+                        help="0 first: the reconstruction")
+    parser.add_argument("--n", type=int, default=500, help="held-out test images per vector")
+    parser.add_argument("--attributes", nargs="+", help=f"vector names (default {DEFAULT_DIGITS} or {DEFAULT_FACES})")
+    parser.add_argument("--all", action="store_true", help="every vector in the bundle")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "fidelity")
+    parser.add_argument("--cache", type=Path, default=REPO / "runs" / "classifiers", help="classifier weights")
+    parser.add_argument("--strip-rows", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.scales[0] != 0:
+        parser.error("the first scale must be 0 (the unedited reconstruction that drift is measured from)")
+
+    from model.bundle import load_bundle
+    from model.data import load_dataset
+
+    bundle = load_bundle(args.bundle)
+    dataset = bundle.config.train.dataset
+    test = load_dataset(dataset, "test")
+    labelled = [name for name in bundle.attributes if name.removesuffix(BALANCED) in test.label_names]  # no custom
+    try:
+        names = choose_vectors(labelled, args.attributes, args.all, classes=dataset == "mnist")
+    except ValueError as error:
+        parser.error(str(error))
+    classifier = load_or_train_classifier(dataset, args.cache, args.seed)
+    command = " ".join(["python bench/attribute_fidelity.py", *(argv if argv is not None else sys.argv[1:])])
+    report = run(bundle, test, lambda x: classifier.predict(x, batch_size=500, verbose=0), names, args.scales,
+                 args.n, args.out, args.seed, args.strip_rows, command)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
