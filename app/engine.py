@@ -138,7 +138,7 @@ def _compile(bundle: Bundle, device: str) -> _Served:
 
         return posterior
 
-    return _Served(
+    served = _Served(
         bundle,
         device,
         chunk,
@@ -147,6 +147,11 @@ def _compile(bundle: Bundle, device: str) -> _Served:
         log_weights=log_weights,
         posterior={k: posterior_fn(k) for k in SAMPLE_BUCKETS},
     )
+    for function in [*served.encode.values(), *served.decode.values(), log_weights, *served.posterior.values()]:
+        # Each traces exactly once, at warm-up; TensorFlow would count the sibling graphs of one Python
+        # function (one per bucket and model) as "frequent retracing" and warn.
+        function._omit_frequent_tracing_warning = True
+    return served
 
 
 class Engine:

@@ -28,6 +28,7 @@ STATUS = {
 
 # The error bodies every route may answer with, for the OpenAPI document.
 ERROR_RESPONSES = {
+    400: {"model": Message, "description": "a body that cannot be parsed (e.g. not UTF-8)"},
     404: {"model": Message, "description": "unknown model or attribute"},
     413: {"model": Message, "description": "upload larger than the byte or pixel limit"},
     415: {"model": Message, "description": "not a PNG, JPEG, WebP, GIF or BMP image"},

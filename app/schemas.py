@@ -40,7 +40,9 @@ Seed = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A JSON request: unknown fields are errors, and no type is coerced (false is no seed, "3" no count)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Message(BaseModel):
@@ -177,8 +179,10 @@ class InterpolateRequest(Strict):
     )
 
 
-class InterpolateForm(Strict):
-    """The multipart form of POST /interpolate, without its two files."""
+class InterpolateForm(BaseModel):
+    """The multipart form of POST /interpolate, without its two files (form fields arrive as text)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     model: ModelName
     steps: int = Field(8, ge=2, le=MAX_BATCH)

@@ -164,9 +164,9 @@ async def interpolate(request: Request, engine: EngineDep, settings: SettingsDep
     if media_type == "application/json":
         try:
             body = InterpolateRequest.model_validate(json.loads(await request.body()))
-        except json.JSONDecodeError as error:
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise RequestValidationError(
-                [{"loc": ("body", error.pos), "msg": f"JSON decode error: {error.msg}", "type": "json_invalid"}]
+                [{"loc": ("body",), "msg": f"JSON decode error: {error}", "type": "json_invalid"}]
             ) from error
         except ValidationError as error:
             raise _invalid(error, "body") from error
