@@ -1,0 +1,57 @@
+"""The shipped digits model with real MNIST digits: a digit drawn large, off-centre and black-on-white
+on a big canvas encodes close to the MNIST original it was drawn from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.config import ROOT
+from app.engine import Engine
+from app.images import digit_intensities
+from model.data import data_dir
+
+N_DIGITS = 20
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> Engine:
+    bundle = ROOT / "model" / "bundles" / "digits"
+    if not bundle.is_dir():
+        pytest.skip("no shipped digits bundle")
+    only_digits = tmp_path_factory.mktemp("shipped")
+    (only_digits / "digits").symlink_to(bundle, target_is_directory=True)
+    engine = Engine(only_digits)
+    engine.load(warm_up=False)
+    if "digits" not in engine.names:
+        pytest.skip(f"the shipped digits bundle does not load: {engine.failures}")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def mnist_test() -> np.ndarray:
+    path = data_dir() / "mnist.npz"
+    if not path.exists():
+        pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
+    with np.load(path) as f:
+        return f["x_test"][:N_DIGITS]
+
+
+def painted(digit: np.ndarray, i: int) -> Image.Image:
+    big = Image.fromarray(255 - digit).resize((224, 224), Image.Resampling.BILINEAR)
+    canvas = Image.new("L", (600, 500), 255)
+    canvas.paste(big, (40 + 15 * i, 30 + 11 * i))  # a different off-centre place for each
+    return canvas
+
+
+@pytest.mark.real_data
+def test_a_painted_digit_encodes_nearest_to_its_own_original(shipped, mnist_test):
+    originals = shipped.model_inputs("digits", (mnist_test / 255.0)[..., None].astype(np.float32))
+    drawn = np.stack([digit_intensities(painted(d, i))[0] for i, d in enumerate(mnist_test)])[..., None]
+    original_latents, _ = shipped.encode("digits", originals)
+    drawn_latents, _ = shipped.encode("digits", shipped.model_inputs("digits", drawn))
+    distances = np.linalg.norm(drawn_latents[:, None] - original_latents[None], axis=-1)  # (drawn, original)
+    nearest = distances.argmin(axis=1)
+    assert (nearest == np.arange(N_DIGITS)).mean() >= 0.9, nearest
+    assert np.median(np.diag(distances)) < np.median(distances[~np.eye(N_DIGITS, dtype=bool)]) / 2
