@@ -1,0 +1,203 @@
+"""Latency and throughput of the service, per endpoint: starts `iwae serve` on a free loopback port (or
+uses --url), drives every endpoint with concurrent clients for a fixed number of requests, and prints
+p50/p99 latency and requests per second as a table.
+
+    python bench/serve_bench.py --requests 100 --concurrency 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list[float]  # seconds, successful requests only
+    errors: int
+    wall: float  # seconds for all requests of this endpoint
+
+    def row(self) -> list[str]:
+        ms = np.array(self.latencies) * 1000 if self.latencies else np.array([np.nan])
+        count = len(self.latencies) + self.errors
+        return [
+            self.name,
+            str(count),
+            str(self.errors),
+            f"{np.percentile(ms, 50):.1f}",
+            f"{np.percentile(ms, 99):.1f}",
+            f"{count / self.wall:.1f}",
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(bundles: Path | None, timeout: float) -> tuple[subprocess.Popen, str, Path]:
+    """`iwae serve` in a subprocess on a free loopback port, once /readyz says 200."""
+    port = free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "model.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    if bundles:
+        command += ["--bundles", str(bundles)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited ({server.returncode}):\n{log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return server, url, log_path
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.terminate()
+            raise SystemExit(f"not ready within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
+        time.sleep(0.5)
+
+
+def drive(
+    url: str, name: str, send: Callable[[httpx.Client], httpx.Response], requests: int, concurrency: int
+) -> Result:
+    """`requests` calls of `send`, `concurrency` at a time, each thread with its own connection."""
+    clients = [httpx.Client(base_url=url, timeout=300) for _ in range(concurrency)]
+
+    def one(i: int) -> tuple[float, bool]:
+        began = time.perf_counter()
+        response = send(clients[i % concurrency])
+        return time.perf_counter() - began, response.status_code == 200
+
+    send(clients[0])  # one unmeasured call: connection set-up
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        outcomes = list(pool.map(one, range(requests)))
+    wall = time.perf_counter() - began
+    for client in clients:
+        client.close()
+    return Result(name, [t for t, ok in outcomes if ok], sum(not ok for _, ok in outcomes), wall)
+
+
+def png_bytes(data_url: str) -> bytes:
+    return base64.b64decode(data_url.split(",", 1)[1])
+
+
+def scenarios(url: str, model: dict) -> list[tuple[str, Callable[[httpx.Client], httpx.Response]]]:
+    """Each endpoint with a typical request, on images and latents the model itself produced."""
+    name, size = model["name"], model["latent_size"]
+    samples = httpx.post(f"{url}/sample", json={"model": name, "n": 4, "seed": 0}, timeout=120).json()
+    images = [png_bytes(u) for u in samples["images"]]
+    z, w = samples["latents"][0], samples["latents"][1]
+    attribute = model["attributes"][0]["name"] if model["attributes"] else None
+    edits = [{"attribute": attribute, "scale": 1.0}] if attribute else [{"vector": [0.1] * size, "scale": 1.0}]
+    sweep = {"attribute": attribute} if attribute else {"vector": [0.1] * size}
+    image = {"image": ("x.png", images[0], "image/png")}
+    custom = [("with", ("a.png", images[0], "image/png")), ("with", ("b.png", images[1], "image/png"))]
+    custom += [("without", ("c.png", images[2], "image/png")), ("without", ("d.png", images[3], "image/png"))]
+    return [
+        ("GET /healthz", lambda c: c.get("/healthz")),
+        ("GET /models", lambda c: c.get("/models")),
+        ("POST /encode k=50", lambda c: c.post("/encode", files=image, data={"model": name, "k": "50"})),
+        (
+            "POST /encode k=50 samples=16",
+            lambda c: c.post("/encode", files=image, data={"model": name, "samples": "16"}),
+        ),
+        (
+            "POST /encode bounds (5000)",
+            lambda c: c.post("/encode", files=image, data={"model": name, "bounds": "true"}),
+        ),
+        ("POST /decode 8", lambda c: c.post("/decode", json={"model": name, "latents": [z] * 8})),
+        ("POST /sample 16", lambda c: c.post("/sample", json={"model": name, "n": 16, "seed": 1})),
+        (
+            "POST /interpolate 8",
+            lambda c: c.post("/interpolate", json={"model": name, "start": z, "end": w, "steps": 8}),
+        ),
+        (
+            "POST /edit + sweep 7",
+            lambda c: c.post("/edit", json={"model": name, "latent": z, "edits": edits, "sweep": sweep}),
+        ),
+        ("POST /attributes/custom 2+2", lambda c: c.post("/attributes/custom", files=custom, data={"model": name})),
+    ]
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    """A Markdown table: the first column left-aligned, the numbers right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        padded = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return "| " + " | ".join(padded) + " |"
+
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=100, help="requests per endpoint")
+    parser.add_argument("--concurrency", type=int, default=4, help="clients sending at once")
+    parser.add_argument(
+        "--bundles", type=Path, default=None, help="bundles directory for the server (default: the shipped ones)"
+    )
+    parser.add_argument("--model", default=None, help="model to drive (default: the first one served)")
+    parser.add_argument("--url", default=None, help="benchmark a running server instead of starting one")
+    parser.add_argument("--startup-timeout", type=float, default=300)
+    args = parser.parse_args()
+
+    server = log_path = None
+    url = args.url
+    if url is None:
+        began = time.perf_counter()
+        server, url, log_path = start_server(args.bundles, args.startup_timeout)
+        print(f"server ready in {time.perf_counter() - began:.1f} s at {url} (log: {log_path})")
+    try:
+        models = httpx.get(f"{url}/models", timeout=30).json()
+        model = next(m for m in models if args.model in (None, m["name"]))
+        print(
+            f"model {model['name']}: {'×'.join(map(str, model['image_shape']))} images, latent {model['latent_size']}, "
+            f"on {model['device']}; {args.requests} requests per endpoint, {args.concurrency} concurrent clients\n"
+        )
+        results = [drive(url, name, send, args.requests, args.concurrency) for name, send in scenarios(url, model)]
+        print(table([r.row() for r in results], ["endpoint", "requests", "errors", "p50 ms", "p99 ms", "req/s"]))
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    main()
