@@ -88,6 +88,8 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
             f"the image is {image.width}×{image.height} = {image.width * image.height:,} pixels; "
             f"at most {max_pixels:,} are accepted: scale it down"
         )
+    if image.format == "JPEG":  # decode big photos at a reduced scale directly (1/2, 1/4 or 1/8)
+        image.draft(None, (WORKING_SIDE, WORKING_SIDE))
     try:
         image.load()  # first frame only for GIF and animated WebP
     except Exception as error:  # Pillow's decoders raise OSError, SyntaxError, ValueError, EOFError, zlib.error…
