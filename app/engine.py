@@ -181,6 +181,8 @@ class Engine:
                 self._load_one(directory, warm_up)
         finally:
             self._ready.set()
+        skipped = f"; skipped: {', '.join(self.failures)}" if self.failures else ""
+        log.info("ready: %d model(s) on %s (%s)%s", len(self._models), self.device, ", ".join(self._models), skipped)
 
     def _load_one(self, directory: Path, warm_up: bool) -> None:
         began = time.perf_counter()

@@ -3,6 +3,7 @@ error, and every answer must match the documented status codes, content types an
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,12 +25,13 @@ schema = schemathesis.openapi.from_dict(APP.openapi())
 schema.app = APP
 
 
+atexit.register(shutil.rmtree, FUZZ_BUNDLES, ignore_errors=True)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def fuzz_bundles(bundles_dir):
     for name in ("digits", "faces"):
         (FUZZ_BUNDLES / name).symlink_to(bundles_dir / name, target_is_directory=True)
-    yield
-    shutil.rmtree(FUZZ_BUNDLES, ignore_errors=True)
 
 
 @schema.parametrize()
