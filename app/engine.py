@@ -312,6 +312,8 @@ class Engine:
 
     def decode(self, name: str, latents: np.ndarray) -> np.ndarray:
         """Mean images of latents (B, d) → (B, H, W, C) intensities in [0, 1]."""
+        if len(latents) == 0:
+            raise InvalidLatent("no latents to decode")
         latents = np.stack([self.check_latent(name, z, f"latents[{i}]") for i, z in enumerate(latents)])
         with self._running(name, "decode") as served:
             (images,) = self._batched(served.decode, latents)
