@@ -28,10 +28,14 @@ def test_inputs(model: IWAE, intensities: np.ndarray, seed: int) -> np.ndarray:
     return model.likelihood.from_intensities(intensities)
 
 
-def log_weights_for(draw, x: np.ndarray, k: int, seed: int, chunk: int) -> np.ndarray:
-    """log w for k samples per image of x (B, H, W, C), drawn `chunk` at a time by `draw` → (k, B)."""
+def log_weights_for(draw, x: np.ndarray, k: int, seed: int, chunk: int, batch: int) -> np.ndarray:
+    """log w for k samples per image of x (B ≤ batch, H, W, C), drawn `chunk` at a time by `draw`
+    on batches padded to `batch` images → (k, B)."""
+    rows = len(x)
+    if rows < batch:  # the last batch is padded to the full size: one shape, one compiled graph
+        x = np.concatenate([x, np.repeat(x[-1:], batch - rows, axis=0)])
     pieces = [draw(tf.constant(x), tf.constant([seed, i], tf.int64)).numpy() for i in range(math.ceil(k / chunk))]
-    return np.concatenate(pieces, axis=0)[:k].astype(np.float64)
+    return np.concatenate(pieces, axis=0)[:k, :rows].astype(np.float64)
 
 
 def grouped_bound(log_w: np.ndarray, k: int) -> np.ndarray:
@@ -69,12 +73,12 @@ def evaluate(
     ks = [q for q in (1, 5, 50) if q <= k]
     log_likelihoods, bounds = [], {q: [] for q in ks}
 
-    @tf.function(reduce_retracing=True)
+    @tf.function
     def draw(images: tf.Tensor, s: tf.Tensor) -> tf.Tensor:
         return model.log_weights(images, chunk, s, training=False)
 
     for b, start in enumerate(tqdm(range(0, len(x), batch), desc=f"k={k}", disable=not progress, mininterval=5)):
-        log_w = log_weights_for(draw, x[start : start + batch], k, seed * 1_000_003 + b, chunk)  # (k, B)
+        log_w = log_weights_for(draw, x[start : start + batch], k, seed * 1_000_003 + b, chunk, batch)  # (k, B)
         log_likelihoods.append(log_mean_exp(log_w, axis=0))
         for q in ks:
             bounds[q].append(grouped_bound(log_w, q))

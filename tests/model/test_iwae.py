@@ -121,3 +121,15 @@ def test_two_stochastic_layers_shapes(layers):
     mean, std = model.encode(x)
     assert mean.shape == std.shape == (3, sizes[-1])
     assert model.decode(mean).shape == (3, 4, 4, 1)
+
+
+def test_evaluation_is_deterministic_for_a_seed():
+    model = tiny_model(latent=3, shape=(4, 4, 1))
+    images = np.random.default_rng(8).random((10, 4, 4, 1)).astype(np.float32)
+    first, second = (evaluate(model, images, k=300, seed=3, batch=4, chunk=100, progress=False) for _ in range(2))
+    other = evaluate(model, images, k=300, seed=4, batch=4, chunk=100, progress=False)
+    for report in (first, second, other):
+        report.pop("seconds")
+    assert first == second
+    assert first["test_nll"] != other["test_nll"]
+    assert first["n_test"] == 10 and first["k"] == 300 and set(first["bounds"]) == {"1", "5", "50"}

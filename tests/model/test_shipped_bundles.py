@@ -1,0 +1,41 @@
+"""The bundles the app ships: they load, carry their reports and attributes, and meet the targets."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.bundle import load_bundle
+from model.data import load_mnist
+from model.evaluate import evaluate
+
+BUNDLES = Path(__file__).parents[2] / "model" / "bundles"
+
+
+def test_digits_bundle_meets_the_paper_level_target():
+    bundle = load_bundle(BUNDLES / "digits")
+    report = bundle.report
+    assert report["k"] == 5000 and report["n_test"] == 10000
+    assert report["test_nll"] <= 86.0  # the issue's target; the paper: 82.90 (two layers, k = 50)
+    # the bound tightens with k, and the k = 5000 estimate is tighter still
+    assert report["bounds"]["1"] > report["bounds"]["5"] > report["bounds"]["50"] > report["test_nll"]
+    assert sorted(bundle.attributes) == [str(d) for d in range(10)]
+    assert bundle.config.train.objective == "iwae" and bundle.config.train.k == 50
+
+
+def test_digits_vae_baseline_is_shipped_beside_it():
+    iwae, vae = load_bundle(BUNDLES / "digits"), load_bundle(BUNDLES / "digits-vae")
+    assert vae.config.train.objective == "vae"
+    assert vae.config.model == iwae.config.model  # same networks, trained the same way
+    assert vae.report["k"] == 5000 and vae.report["n_test"] == 10000
+
+
+@pytest.mark.real_data
+def test_digits_report_reproduces_on_a_slice_of_the_test_set(real_data_dir):
+    """A fresh estimate on the first 200 test images lands near the stored full-test-set number
+    (the first images are easier than average, so allow a few nats below it)."""
+    bundle = load_bundle(BUNDLES / "digits")
+    images = load_mnist("test", real_data_dir).images[:200]
+    report = evaluate(bundle.model, images, k=500, progress=False)
+    assert bundle.report["test_nll"] - 8 < report["test_nll"] < bundle.report["test_nll"] + 3
+    assert np.isfinite(report["bits_per_dim"])
