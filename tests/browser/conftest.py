@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-READY_TIMEOUT_S = 120  # loading and warming up every bundle on two busy CPU cores
+READY_TIMEOUT_S = 600  # loading and warming up every bundle; minutes when the two cores are busy with training
 
 
 def _free_port() -> int:
