@@ -44,14 +44,17 @@ def main() -> None:
     args = parser.parse_args()
     base = load_config(args.config)
     train = dataclasses.replace(base.train, k=args.k, batch_size=args.batch_size or base.train.batch_size)
-    print(f"{args.config}: latents {base.model.latent_sizes}, k = {train.k}, batch {train.batch_size}, "
-          f"device {tf.config.list_logical_devices()[-1].name}")
+    print(
+        f"{args.config}: latents {base.model.latent_sizes}, k = {train.k}, batch {train.batch_size}, "
+        f"device {tf.config.list_logical_devices()[-1].name}"
+    )
     print(f"{'XLA':>5} {'ms/step':>9} {'images/s':>10} {'samples/s':>11} {'s/epoch (60k)':>14}")
     for jit in (False, True):
         config = Config(base.model, dataclasses.replace(train, jit_compile=jit))
         seconds = time_steps(config, args.steps)
         images = train.batch_size / seconds
-        print(f"{'on' if jit else 'off':>5} {seconds * 1e3:9.1f} {images:10.0f} {images * train.k:11.0f} {60000 / images:14.1f}")
+        samples = images * train.k
+        print(f"{'on' if jit else 'off':>5} {seconds * 1e3:9.1f} {images:10.0f} {samples:11.0f} {60000 / images:14.1f}")
 
 
 if __name__ == "__main__":

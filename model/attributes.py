@@ -26,11 +26,13 @@ class AttributeVector:
         return {"method": self.method, "n_positive": self.n_positive, "n_negative": self.n_negative}
 
     @classmethod
-    def from_description(cls, name: str, vector: np.ndarray, meta: dict) -> "AttributeVector":
+    def from_description(cls, name: str, vector: np.ndarray, meta: dict) -> AttributeVector:
         return cls(name, vector, meta["method"], int(meta["n_positive"]), int(meta["n_negative"]))
 
 
-def mean_difference(latents: np.ndarray, positive: np.ndarray, name: str, method: str = "mean_difference") -> AttributeVector:
+def mean_difference(
+    latents: np.ndarray, positive: np.ndarray, name: str, method: str = "mean_difference"
+) -> AttributeVector:
     """mean(latents[positive]) − mean(latents[~positive]); latents (N, d), positive (N,) bool."""
     positive = np.asarray(positive, bool)
     if positive.all() or not positive.any():
@@ -44,12 +46,16 @@ def class_vectors(latents: np.ndarray, labels: np.ndarray, class_names: tuple[st
     return {name: mean_difference(latents, labels == c, name) for c, name in enumerate(class_names)}
 
 
-def binary_attribute_vectors(latents: np.ndarray, attrs: np.ndarray, names: tuple[str, ...]) -> dict[str, AttributeVector]:
+def binary_attribute_vectors(
+    latents: np.ndarray, attrs: np.ndarray, names: tuple[str, ...]
+) -> dict[str, AttributeVector]:
     """One mean-difference vector per column of ±1 (or 0/1) labels attrs (N, A)."""
     return {name: mean_difference(latents, attrs[:, a] > 0, name) for a, name in enumerate(names)}
 
 
-def balanced_attribute_vectors(latents: np.ndarray, attrs: np.ndarray, names: tuple[str, ...]) -> dict[str, AttributeVector]:
+def balanced_attribute_vectors(
+    latents: np.ndarray, attrs: np.ndarray, names: tuple[str, ...]
+) -> dict[str, AttributeVector]:
     """Bias-corrected vectors: fit latents ≈ b + Σ_a β_a·s_a with s_a = ±1/2 and return β_a, the
     difference between with and without attribute a at fixed values of every other attribute."""
     signs = np.where(attrs > 0, 0.5, -0.5)  # ±1/2 so β_a is a with-minus-without difference
@@ -57,7 +63,11 @@ def balanced_attribute_vectors(latents: np.ndarray, attrs: np.ndarray, names: tu
     coefficients, *_ = np.linalg.lstsq(design, latents, rcond=None)  # (1 + A, d)
     return {
         name: AttributeVector(
-            name, coefficients[1 + a].astype(np.float32), "balanced", int((attrs[:, a] > 0).sum()), int((attrs[:, a] <= 0).sum())
+            name,
+            coefficients[1 + a].astype(np.float32),
+            "balanced",
+            int((attrs[:, a] > 0).sum()),
+            int((attrs[:, a] <= 0).sum()),
         )
         for a, name in enumerate(names)
     }
@@ -74,7 +84,9 @@ def encode_all(model, intensities: np.ndarray, seed: int = 0, batch: int = 1000)
     return np.concatenate([model.encode(tf.constant(x[i : i + batch]))[0].numpy() for i in range(0, len(x), batch)])
 
 
-def attributes_for_dataset(model, images: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed: int = 0) -> dict[str, AttributeVector]:
+def attributes_for_dataset(
+    model, images: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed: int = 0
+) -> dict[str, AttributeVector]:
     """Attribute vectors from any labelled data: integer class labels (N,) give one vector per class;
     ±1 label rows (N, A) give a mean-difference vector per attribute plus its balanced variant,
     named "<attribute> (balanced)"."""
@@ -83,5 +95,7 @@ def attributes_for_dataset(model, images: np.ndarray, labels: np.ndarray, names:
         return class_vectors(latents, labels, names)
     vectors = binary_attribute_vectors(latents, labels, names)
     for name, vector in balanced_attribute_vectors(latents, labels, names).items():
-        vectors[f"{name} (balanced)"] = AttributeVector(f"{name} (balanced)", vector.vector, vector.method, vector.n_positive, vector.n_negative)
+        vectors[f"{name} (balanced)"] = AttributeVector(
+            f"{name} (balanced)", vector.vector, vector.method, vector.n_positive, vector.n_negative
+        )
     return vectors

@@ -1,11 +1,11 @@
 """Model bundles: a self-describing directory holding everything needed to use a trained model.
 
-    config.json              architecture, image shape, likelihood, training data and schedule
-    weights.safetensors      every variable by its Keras path (no pickle)
-    report.json              the `iwae evaluate` report (optional until evaluated)
-    attributes.safetensors   latent attribute vectors (optional), described in attributes.json
-    README.md                the model card (optional)
-    MANIFEST.sha256          sha256 of every file above; loading refuses a bundle that disagrees
+config.json              architecture, image shape, likelihood, training data and schedule
+weights.safetensors      every variable by its Keras path (no pickle)
+report.json              the `iwae evaluate` report (optional until evaluated)
+attributes.safetensors   latent attribute vectors (optional), described in attributes.json
+README.md                the model card (optional)
+MANIFEST.sha256          sha256 of every file above; loading refuses a bundle that disagrees
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def verify_manifest(directory: Path) -> None:
         if not path.is_file():
             raise BundleError(f"bundle {directory.name}: {name} is listed in {MANIFEST} but missing")
         if _sha256(path) != digest:
-            raise BundleError(f"bundle {directory.name}: {name} does not match its sha256 in {MANIFEST} (corrupted or edited)")
+            raise BundleError(
+                f"bundle {directory.name}: {name} does not match its sha256 in {MANIFEST} (corrupted or edited)"
+            )
     extra = sorted(p.name for p in directory.iterdir() if p.is_file() and p.name not in listed and p.name != MANIFEST)
     if extra:
         raise BundleError(f"bundle {directory.name}: files not in {MANIFEST}: {', '.join(extra)}")
@@ -109,7 +111,9 @@ def save_report(directory: str | Path, report: dict) -> None:
 def save_attributes(directory: str | Path, attributes: dict[str, AttributeVector]) -> None:
     directory = Path(directory)
     verify_manifest(directory)
-    save_file({name: a.vector.astype(np.float32) for name, a in attributes.items()}, str(directory / "attributes.safetensors"))
+    save_file(
+        {name: a.vector.astype(np.float32) for name, a in attributes.items()}, str(directory / "attributes.safetensors")
+    )
     meta = {name: a.describe() for name, a in attributes.items()}
     (directory / "attributes.json").write_text(json.dumps(meta, indent=2) + "\n")
     write_manifest(directory)
@@ -130,10 +134,14 @@ def load_bundle(directory: str | Path) -> Bundle:
     expected = {v.path: v for v in model.variables}
     if set(stored) != set(expected):
         missing, unknown = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
-        raise BundleError(f"bundle {directory.name}: weights do not match the config (missing {missing[:3]}, unknown {unknown[:3]})")
+        raise BundleError(
+            f"bundle {directory.name}: weights do not match the config (missing {missing[:3]}, unknown {unknown[:3]})"
+        )
     for path, variable in expected.items():
         if tuple(stored[path].shape) != tuple(variable.shape):
-            raise BundleError(f"bundle {directory.name}: {path} has shape {stored[path].shape}, expected {variable.shape}")
+            raise BundleError(
+                f"bundle {directory.name}: {path} has shape {stored[path].shape}, expected {variable.shape}"
+            )
         variable.assign(stored[path])
     report_path = directory / "report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {}

@@ -83,7 +83,7 @@ class TrainConfig:
     def learning_rate_at(self, epoch: int) -> float:
         """Learning rate of a 0-based epoch; after the last stage it stays at the last rate."""
         end = 0
-        for epochs, rate in zip(self.stage_epochs(), self.stage_learning_rates()):
+        for epochs, rate in zip(self.stage_epochs(), self.stage_learning_rates(), strict=True):
             end += epochs
             if epoch < end:
                 return rate

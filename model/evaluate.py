@@ -49,7 +49,9 @@ def active_units(model: IWAE, x: np.ndarray, seed: int, samples: int = 20, batch
     Above the first layer E_q[u] = E_{h below}[mean(h below)], averaged over `samples` draws."""
     means: list[list[np.ndarray]] = [[] for _ in range(model.n_layers)]
     for start in range(0, len(x), batch):
-        _, _, params = model.sample_posterior(tf.constant(x[start : start + batch]), samples, tf.constant([seed, start]))
+        _, _, params = model.sample_posterior(
+            tf.constant(x[start : start + batch]), samples, tf.constant([seed, start])
+        )
         for layer, (mean, _) in enumerate(params):
             mean = mean.numpy()
             means[layer].append(mean if mean.ndim == 2 else mean.mean(axis=0))

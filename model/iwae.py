@@ -14,7 +14,6 @@ w̃ entering as constants, so the bound is optimised directly. Samples are sampl
 
 from __future__ import annotations
 
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -147,5 +146,3 @@ def build(model: IWAE) -> IWAE:
     """Creates the model's variables with one call on a dummy batch."""
     model(tf.zeros((1, *model.config.image_shape)), training=False)
     return model
-
-

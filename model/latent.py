@@ -35,7 +35,9 @@ def apply_edits(latent: np.ndarray, vectors: list[np.ndarray], scales: list[floa
     return edited.astype(np.float32)
 
 
-def sweep(latent: np.ndarray, vector: np.ndarray, start: float, stop: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def sweep(
+    latent: np.ndarray, vector: np.ndarray, start: float, stop: float, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One attribute's scale moving from start to stop: (scales (steps,), latents (steps, d))."""
     scales = np.linspace(start, stop, steps).astype(np.float32)
     return scales, (latent[None, :] + scales[:, None] * vector[None, :]).astype(np.float32)

@@ -39,7 +39,9 @@ class GaussianLayer(keras.layers.Layer):
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         features = _flat_apply(self.hidden, inputs, training)
-        return _flat_apply(self.mean_layer, features, training), tf.exp(_flat_apply(self.log_std_layer, features, training))
+        return _flat_apply(self.mean_layer, features, training), tf.exp(
+            _flat_apply(self.log_std_layer, features, training)
+        )
 
 
 class MLPObservation(keras.layers.Layer):
@@ -102,7 +104,9 @@ class ConvObservation(keras.layers.Layer):
             layers.append(keras.layers.LeakyReLU(0.2, name=f"deconv{i}_act"))
         bias = "zeros" if output_bias is None else keras.initializers.Constant(output_bias.reshape(-1))
         layers.append(
-            keras.layers.Conv2DTranspose(self.out_channels, 4, strides=2, padding="same", bias_initializer=bias, name="params")
+            keras.layers.Conv2DTranspose(
+                self.out_channels, 4, strides=2, padding="same", bias_initializer=bias, name="params"
+            )
         )
         self.net = keras.Sequential(layers, name="conv_decoder")
 

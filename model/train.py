@@ -50,7 +50,9 @@ def model_inputs(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
     return IWAE.likelihood_for(config).from_intensities(intensities)
 
 
-def save_checkpoint(directory: Path, epoch: int, model: IWAE, optimizer: keras.optimizers.Optimizer, keep: int = 2) -> Path:
+def save_checkpoint(
+    directory: Path, epoch: int, model: IWAE, optimizer: keras.optimizers.Optimizer, keep: int = 2
+) -> Path:
     """Writes model and optimizer variables after `epoch` epochs (atomically), keeping the last `keep`."""
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {f"model/{v.path}": np.asarray(v.numpy()) for v in model.variables}
@@ -99,7 +101,7 @@ def make_train_step(model: IWAE, optimizer: keras.optimizers.Optimizer, train: T
             bound = tf.reduce_mean(objective(model.log_weights(x, train.k, sample_seed, training=True)))
             loss = -bound
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return bound
 
     return step
@@ -109,7 +111,11 @@ def create_model(config: Config, intensities: np.ndarray) -> tuple[IWAE, keras.o
     keras.utils.set_random_seed(config.train.seed)  # weight initialisation
     model = build(IWAE(config.model, output_bias=initial_output_bias(config.model, intensities)))
     optimizer = keras.optimizers.Adam(
-        learning_rate=config.train.learning_rate, beta_1=0.9, beta_2=0.999, epsilon=config.train.adam_epsilon, name="adam"
+        learning_rate=config.train.learning_rate,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=config.train.adam_epsilon,
+        name="adam",
     )
     optimizer.build(model.trainable_variables)
     return model, optimizer

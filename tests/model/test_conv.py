@@ -9,7 +9,11 @@ from model.iwae import IWAE, build
 from model.train import train
 
 CONV = ModelConfig(
-    image_shape=(16, 16, 3), likelihood="logistic", network="conv", latent_sizes=(8,), hidden_sizes=((),),
+    image_shape=(16, 16, 3),
+    likelihood="logistic",
+    network="conv",
+    latent_sizes=(8,),
+    hidden_sizes=((),),
     conv_filters=(8, 16),
 )
 
@@ -38,8 +42,19 @@ def test_shapes_and_pixel_range():
 
 def test_conv_training_lowers_bits_per_dim(tmp_path):
     images = colour_blobs()
-    config = Config(CONV, TrainConfig(dataset="celeba", k=2, batch_size=16, stages=2, stage_growth=1.0, epoch_scale=5,
-                                      learning_rate=3e-3, jit_compile=False))
+    config = Config(
+        CONV,
+        TrainConfig(
+            dataset="celeba",
+            k=2,
+            batch_size=16,
+            stages=2,
+            stage_growth=1.0,
+            epoch_scale=5,
+            learning_rate=3e-3,
+            jit_compile=False,
+        ),
+    )
     untrained = train(config, tmp_path / "u", intensities=images, epochs=0, progress=False)
     trained = train(config, tmp_path / "t", intensities=images, progress=False)
     before = evaluate(untrained, images[:12], k=20, progress=False)

@@ -41,7 +41,10 @@ def test_discretized_logistic_sums_to_one_and_matches_cdf_differences():
     levels = np.arange(256) / 127.5 - 1.0
     for mean, log_scale in [(0.0, -2.0), (0.9, -5.0), (-1.0, -7.0), (0.3, 1.0)]:
         log_p = discretized_logistic_log_prob(
-            tf.constant(levels[:, None]), tf.constant(mean, tf.float64), tf.constant(log_scale, tf.float64), event_axes=1
+            tf.constant(levels[:, None]),
+            tf.constant(mean, tf.float64),
+            tf.constant(log_scale, tf.float64),
+            event_axes=1,
         ).numpy()
         assert np.all(np.isfinite(log_p))
         np.testing.assert_allclose(np.exp(log_p).sum(), 1.0, rtol=1e-4)

@@ -22,7 +22,9 @@ def linear_gaussian_log_weights(x, k, seed):
     noise = tf.random.stateless_normal([k, x.shape[0], 2], seed, dtype=tf.float64)
     z = q_mean + q_std * noise  # (k, B, 2)
     x_mean = tf.einsum("kbd,xd->kbx", z, w) + b
-    log_p = standard_normal_log_prob(z) + gaussian_log_prob(x, x_mean, tf.fill(tf.shape(x_mean), tf.constant(sigma, tf.float64)))
+    log_p = standard_normal_log_prob(z) + gaussian_log_prob(
+        x, x_mean, tf.fill(tf.shape(x_mean), tf.constant(sigma, tf.float64))
+    )
     return log_p - gaussian_log_prob(z, q_mean, q_std), (w.numpy(), b.numpy(), sigma)
 
 

@@ -9,7 +9,9 @@ from model.train import latest_checkpoint, restore_run, train
 
 
 def tiny_config(**train) -> Config:
-    settings = dict(k=5, batch_size=16, stages=2, stage_growth=1.0, epoch_scale=2, learning_rate=3e-3, jit_compile=False)
+    settings = dict(
+        k=5, batch_size=16, stages=2, stage_growth=1.0, epoch_scale=2, learning_rate=3e-3, jit_compile=False
+    )
     settings.update(train)
     model = ModelConfig(image_shape=(8, 8, 1), latent_sizes=(4, 2), hidden_sizes=((32,), (16,)))
     return Config(model, TrainConfig(**settings))
@@ -58,7 +60,9 @@ def test_vae_objective_trains_too(tmp_path, tiny_images):
 
 def test_batch_norm_model_trains_and_is_deterministic_at_inference(tmp_path, tiny_images):
     config = tiny_config()
-    config = Config(ModelConfig(image_shape=(8, 8, 1), latent_sizes=(4,), hidden_sizes=((32,),), batch_norm=True), config.train)
+    config = Config(
+        ModelConfig(image_shape=(8, 8, 1), latent_sizes=(4,), hidden_sizes=((32,),), batch_norm=True), config.train
+    )
     model = train(config, tmp_path / "bn", intensities=tiny_images, progress=False)
     x = tf.constant(tiny_images[:3])
     np.testing.assert_array_equal(model.encode(x)[0].numpy(), model.encode(x)[0].numpy())
