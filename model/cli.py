@@ -24,7 +24,7 @@ def _export(args: argparse.Namespace) -> None:
     from model.train import restore_run
 
     config, model = restore_run(args.run)
-    save_bundle(model, config, args.bundle)
+    save_bundle(model, config, args.bundle, card=args.card.read_text() if args.card else None)
     print(f"wrote {args.bundle}")
 
 
@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("export", help="write a run's latest checkpoint as a model bundle")
     p.add_argument("run", type=Path, help="run directory given to `iwae train --out`")
     p.add_argument("bundle", type=Path, help="bundle directory, e.g. model/bundles/digits")
+    p.add_argument("--card", type=Path, default=None, help="a Markdown model card to ship as the bundle's README.md")
     p.set_defaults(func=_export)
 
     p = commands.add_parser("evaluate", help="estimate the test log-likelihood of a bundle")
