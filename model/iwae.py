@@ -68,10 +68,6 @@ class IWAE(keras.Model):
             for l in range(len(sizes) - 1)
         ]
 
-    @staticmethod
-    def likelihood_for(config: ModelConfig):
-        return make_likelihood(config.likelihood)
-
     @property
     def n_layers(self) -> int:
         return len(self.config.latent_sizes)

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from model.config import Config, ModelConfig, TrainConfig
 from model.data import load_dataset
 from model.iwae import IWAE, OBJECTIVES, build
+from model.likelihoods import make_likelihood
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def initial_output_bias(config: ModelConfig, intensities: np.ndarray) -> np.ndar
 def model_inputs(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
     """Training images as the step consumes them: intensities for Bernoulli (binarised in the step,
     anew each time), 8-bit bin centres for the logistic."""
-    return IWAE.likelihood_for(config).from_intensities(intensities)
+    return make_likelihood(config.likelihood).from_intensities(intensities)
 
 
 def save_checkpoint(
