@@ -39,6 +39,9 @@ BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger reques
 SAMPLE_BUCKETS = (8, 64)  # posterior samples drawn for `samples=n`, n ≤ 64
 BOUND_KS = (1, 5, 50, 500, 5000)  # the k of the "bound tightens with k" chart
 MAX_K = 5000
+# Importance samples × pixels one request may decode: 5000 digits (784 pixels) or 500 faces (12,288),
+# so a log-likelihood request stays within a few seconds on two CPU cores (bench/serve_bench.py).
+SAMPLE_PIXEL_BUDGET = 8_000_000
 POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
 
 
@@ -72,6 +75,7 @@ class ModelInfo:
     attributes: dict[str, AttributeVector]
     report: dict
     device: str
+    max_k: int  # importance samples a log-likelihood request may ask for
 
 
 @dataclass
@@ -96,6 +100,12 @@ def chunk_size(image_shape: tuple[int, int, int]) -> int:
     """Importance samples per compiled call: 100 for 28×28 digits, fewer for bigger images so one
     chunk's decoder activations stay around a few tens of MB."""
     return int(np.clip(100 * 784 // int(np.prod(image_shape)), 10, 100))
+
+
+def max_importance_samples(image_shape: tuple[int, int, int]) -> int:
+    """The largest k of BOUND_KS whose k decoded images fit the per-request SAMPLE_PIXEL_BUDGET."""
+    pixels = int(np.prod(image_shape))
+    return max((q for q in BOUND_KS if q * pixels <= SAMPLE_PIXEL_BUDGET), default=1)
 
 
 def bucket(n: int, buckets: tuple[int, ...] = BATCH_BUCKETS) -> int:
@@ -231,6 +241,7 @@ class Engine:
             attributes=dict(bundle.attributes),
             report=dict(bundle.report),
             device=served.device,
+            max_k=max_importance_samples(config.image_shape),
         )
 
     def _get(self, name: str) -> _Served:
@@ -323,8 +334,14 @@ class Engine:
         """k importance log-weights log p(x, h_i) − log q(h_i|x) of one image (1, H, W, C) → (k,) float64.
         Sample i comes from chunk i // chunk seeded (seed, i // chunk), so the first k of a larger draw
         with the same seed are exactly the k of a smaller one."""
-        if not 1 <= k <= MAX_K:
-            raise EngineError(f"k must be between 1 and {MAX_K}")
+        max_k = max_importance_samples(self._get(name).config.image_shape)
+        if not 1 <= k <= max_k:
+            raise EngineError(
+                f"k must be between 1 and {max_k} for the {name} model (its images are larger, so each "
+                "importance sample costs more): ask for fewer samples"
+                if max_k < MAX_K
+                else f"k must be between 1 and {MAX_K}"
+            )
         with self._running(name, "log_weights") as served:
             chunks = math.ceil(k / served.chunk)
             seeds = np.stack([np.full(chunks, seed, np.int64), np.arange(chunks, dtype=np.int64)], axis=1)
@@ -335,13 +352,14 @@ class Engine:
         self, name: str, inputs: np.ndarray, k: int, seed: int = 0, bounds: bool = False
     ) -> tuple[float, dict[int, float] | None]:
         """The k-sample IWAE estimate log (1/k) Σ w_i of log p(x) in nats for one image (1, H, W, C);
-        with bounds, also L_q for q in BOUND_KS, each the mean over the disjoint groups of q among
-        the same 5000 samples (whose first k give the estimate)."""
-        log_w = self.log_weights(name, inputs, max(k, MAX_K) if bounds else k, seed)
+        with bounds, also L_q for q in BOUND_KS up to the model's max_k, each the mean over the
+        disjoint groups of q among the same max_k samples (whose first k give the estimate)."""
+        max_k = max_importance_samples(self._get(name).config.image_shape)
+        log_w = self.log_weights(name, inputs, max(k, max_k) if bounds else k, seed)
         estimate = float(log_mean_exp(log_w[:k]))
         if not bounds:
             return estimate, None
-        return estimate, {q: float(grouped_bound(log_w[:, None], q)[0]) for q in BOUND_KS}
+        return estimate, {q: float(grouped_bound(log_w[:, None], q)[0]) for q in BOUND_KS if q <= max_k}
 
     def posterior_samples(
         self, name: str, inputs: np.ndarray, n: int, seed: int = 0

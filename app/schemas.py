@@ -93,6 +93,11 @@ class ModelSummary(BaseModel):
     )
     report: dict = Field(description="the full evaluation report: test_nll, k, bounds (−L_k), active_units, …")
     device: str = Field(description="where TensorFlow runs the model", examples=["/CPU:0"])
+    max_k: int = Field(
+        description="the most importance samples POST /encode takes for this model (5000 for digits, fewer for "
+        "larger images), and the largest k of its `bounds`",
+        examples=[5000],
+    )
 
 
 # ---- /encode ----
@@ -121,8 +126,8 @@ class EncodeResponse(BaseModel):
     samples: list[PosteriorSample] | None = Field(None, description="posterior samples, when `samples` > 0 was asked")
     bounds: dict[str, float] | None = Field(
         None,
-        description="when `bounds` was asked: L_k in nats for k = 1, 5, 50, 500, 5000, each the mean over the "
-        "disjoint groups of k among one draw of 5000 samples",
+        description="when `bounds` was asked: L_k in nats for k = 1, 5, 50, 500, 5000 up to the model's max_k, "
+        "each the mean over the disjoint groups of k among one draw of max_k samples",
         examples=[{"1": -95.1, "5": -90.2, "50": -87.0, "500": -86.2, "5000": -86.0}],
     )
     warning: str | None = Field(

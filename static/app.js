@@ -148,6 +148,7 @@
     models: [],
     model: null, // the /models entry in use
     latent: null, // current latent (array of numbers), the point every panel works from
+    inputRequested: false, // an upload or drawing was sent for encoding since the model was chosen
     source: null, // "image" (encoded from an input) or "latent" (picked from a strip / a link)
     inputImage: null, // data URL of the current input as the model sees it
     reconstruction: null,
@@ -297,8 +298,11 @@
   function describeModel(model) {
     const [h, w, c] = model.image_shape;
     const parts = [`${h}×${w}${c === 3 ? " colour" : " greyscale"} images`, `${model.latent_size}-dimensional latent`];
-    const nll = typeof model.test_nll === "number" ? model.test_nll : model.report && model.report.test_nll;
-    if (typeof nll === "number") parts.push(`test NLL ${formatNumber(nll)} nats`);
+    const report = model.report || {};
+    const nll = typeof model.test_nll === "number" ? model.test_nll : report.test_nll;
+    // Per-image nats of a 12,288-dimensional face are unreadable; the literature reports bits per dimension.
+    if (typeof report.bits_per_dim === "number") parts.push(`test NLL ${report.bits_per_dim.toFixed(2)} bits/dim`);
+    else if (typeof nll === "number") parts.push(`test NLL ${formatNumber(nll)} nats`);
     if (model.objective) parts.push(`trained as ${model.objective.toUpperCase()}`);
     if (model.device) parts.push(`on ${model.device.replace(/^\/(device:)?/i, "").replace(/:0$/, "")}`);
     return parts.join(" · ");
@@ -356,6 +360,7 @@
     // Everything latent belongs to one model: start over.
     state.latent = null;
     state.source = null;
+    state.inputRequested = false;
     state.inputImage = null;
     state.reconstruction = null;
     state.edited = null;
@@ -375,7 +380,8 @@
     renderEnds();
     renderPosterior(null);
     renderBounds(null);
-    const first = model.attributes[0];
+    $("bounds-max-k").textContent = String(model.max_k || 5000);
+    const first = firstAttribute(model);
     if (first) addSlider(first.name, 0, null, { quiet: true });
     return true;
   }
@@ -398,9 +404,18 @@
     }
   }
 
+  /** "nats, importance-weighted with k = 50", with bits per dimension for colour images, whose per-image
+   * nats run to tens of thousands. */
+  function logLikelihoodNote(logLikelihood, k) {
+    const [h, w, c] = state.model.image_shape;
+    const bitsPerDim = c === 3 ? ` (${(-logLikelihood / (h * w * c * Math.LN2)).toFixed(2)} bits/dim)` : "";
+    return `nats${bitsPerDim}, importance-weighted with k = ${k}`;
+  }
+
   /** Encodes an image file/blob: the latent becomes current; shows input, reconstruction, log p(x). */
   async function encodeImage(blob, filename = "input.png") {
     if (!state.model) return;
+    state.inputRequested = true; // the first-view sample, if still on its way, must not replace this
     const model = state.model.name;
     const form = new FormData();
     form.append("image", blob, filename);
@@ -419,7 +434,7 @@
     state.reconstruction = result.reconstruction;
     showInput();
     $("loglik").textContent = formatNumber(result.log_likelihood);
-    $("loglik-note").textContent = "nats, importance-weighted with k = 50";
+    $("loglik-note").textContent = logLikelihoodNote(result.log_likelihood, result.k);
     if (result.warning) showNotice(`Note: ${result.warning}.`);
     renderPosterior(result.samples || null);
     renderBounds(null);
@@ -578,6 +593,13 @@
 
   const editLane = lane();
   const sweepLane = lane();
+
+  /** The attribute a new model opens with: the one most people try first where the model has it
+   * (the bias-corrected "Smiling" of the faces), else the first stored (the digits' "add zero"). */
+  function firstAttribute(model) {
+    const preferred = ["Smiling (balanced)", "Smiling"];
+    return preferred.map((name) => model.attributes.find((a) => a.name === name)).find(Boolean) || model.attributes[0];
+  }
 
   function attributeNames() {
     const builtIn = state.model ? state.model.attributes.map((a) => a.name) : [];
@@ -1349,7 +1371,7 @@
   async function sampleAsFirstInput() {
     const model = state.model && state.model.name;
     const samples = await runSample();
-    if (!samples || !state.model || state.model.name !== model || state.latent) return;
+    if (!samples || !state.model || state.model.name !== model || state.latent || state.inputRequested) return;
     if (samples.latents && samples.latents.length) await setCurrentLatent(samples.latents[0], samples.images[0]);
   }
 

@@ -30,7 +30,9 @@ def encode(
     k: Annotated[
         int,
         Form(
-            ge=1, le=MAX_K, description="importance samples for the log-likelihood estimate, 1 to 5000", examples=[50]
+            ge=1, le=MAX_K, description="importance samples for the log-likelihood estimate, 1 to the model's max_k "
+            "(GET /models: 5000 for digits)",
+            examples=[50],
         ),
     ] = 50,
     samples: Annotated[
@@ -40,7 +42,10 @@ def encode(
         ),
     ] = 0,
     bounds: Annotated[
-        bool, Form(description="also return the bound L_k for k = 1, 5, 50, 500, 5000 (from one draw of 5000 samples)")
+        bool, Form(
+            description="also return the bound L_k for k = 1, 5, 50, 500, 5000 up to the model's max_k "
+            "(from one draw of max_k samples)"
+        ),
     ] = False,
     seed: Annotated[int, Form(ge=0, le=2**31 - 1, description="random seed; the same seed gives the same answer")] = 0,
 ) -> EncodeResponse:

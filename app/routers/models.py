@@ -32,6 +32,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 test_nll=info.report.get("test_nll"),
                 report=info.report,
                 device=info.device,
+                max_k=info.max_k,
             )
         )
     return out

@@ -61,6 +61,16 @@ def test_encode_a_face_photo_without_a_face_warns(client):
     assert decode_data_url(body["input"]).shape == (64, 64, 3) and len(body["latent"]) == FACES_LATENT
 
 
+def test_faces_take_at_most_500_importance_samples_and_bound_up_to_there(client):
+    models = {m["name"]: m for m in client.get("/models").json()}
+    assert (models["digits"]["max_k"], models["faces"]["max_k"]) == (5000, 500)
+    face = encode_image(np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    refused = post_encode(client, face, "face.png", model="faces", k=501)
+    assert refused.status_code == 422 and "between 1 and 500 for the faces model" in refused.json()["detail"]
+    body = post_encode(client, face, "face.png", model="faces", k=5, bounds="true").json()
+    assert list(body["bounds"]) == ["1", "5", "50", "500"]
+
+
 def test_encode_refuses_bad_fields(client, digit_png):
     for fields, status in [
         ({"k": 0}, 422),

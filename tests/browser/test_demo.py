@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import numpy as np
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
@@ -74,9 +75,9 @@ def upload(page: Page, selector: str, name: str, data: bytes, mime: str = "image
     page.set_input_files(selector, files=[{"name": name, "mimeType": mime, "buffer": data}])
 
 
-def wait_encoded(page: Page) -> None:
+def wait_encoded(page: Page, timeout: float | None = None) -> None:
     """Waits until an encode answered: the input panel shows what the model saw and log p(x)."""
-    expect(page.locator("#input-caption")).to_have_text("Model sees")
+    expect(page.locator("#input-caption")).to_have_text("Model sees", timeout=timeout)
     expect(page.locator("#loglik")).to_have_text(NUMBER)
     expect(page.locator("#input-panel")).not_to_have_attribute("aria-busy", "true")
 
@@ -299,3 +300,52 @@ def test_fits_a_phone_screen_and_draws_with_a_finger(browser, base_url):
     phone.screenshot(path=str(SCREENSHOTS / "test_fits_a_phone_screen_and_draws_with_a_finger.png"), full_page=True)
     assert errors == []
     context.close()
+
+
+def held_out_face_photo(index: int) -> bytes:
+    """A held-out CelebA face (the last 1,000 of celeba_64_10k.npz are the test set) enlarged and placed
+    in a wider scene, as a JPEG: what a person would upload."""
+    from model.data import data_dir
+
+    path = data_dir() / "celeba_64_10k.npz"
+    if not path.exists():
+        pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
+    with np.load(path) as f:
+        offsets, blob = f["offsets"], f["jpeg_bytes"]
+        i = len(offsets) - 1 - 1000 + index
+        face = Image.open(io.BytesIO(blob[offsets[i] : offsets[i + 1]].tobytes())).convert("RGB")
+    photo = Image.new("RGB", (640, 480), (96, 112, 104))
+    photo.paste(face.resize((256, 256), Image.Resampling.BICUBIC), (300, 90))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+@pytest.mark.real_data
+def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
+    photo = held_out_face_photo(3)
+    open_demo(page)
+    page.select_option("#model-select", "faces")
+    expect(page.locator("#model-info")).to_contain_text("64×64 colour")
+    expect(page.locator("#model-info")).to_contain_text(re.compile(r"test NLL \d\.\d\d bits/dim"))
+    expect(page.locator("#pad")).to_be_hidden()  # faces are uploaded, not drawn
+    expect(page.locator("#sliders .slider-row")).to_have_attribute("data-attribute", "Smiling (balanced)")
+
+    # uploaded at once, before the faces' first view (a prior sample) has arrived: the upload wins
+    upload(page, "#input-file", "portrait.jpg", photo, "image/jpeg")
+    wait_encoded(page, timeout=60_000)  # 66 samples through the conv decoder: slow on a busy 2-core CI machine
+    assert page.locator("#alert").inner_text() == ""  # the face was found: no "no face found" warning
+    assert DATA_URL.match(src(page, "#recon-view"))
+    expect(page.locator("#loglik-note")).to_contain_text(re.compile(r"\(\d\.\d\d bits/dim\)"))
+    before = src(page, "#edited-view")
+    slider = page.locator("#sliders input[type=range]").first
+    slider.focus()
+    page.keyboard.press("End")
+    expect(page.locator("#sliders output").first).to_have_text("+3.0")
+    wait_src_change(page, "#edited-view", before)
+
+    # the bound chart stops at the faces' cap of 500 importance samples
+    expect(page.locator("#bounds-run")).to_have_text("Measure k = 1 … 500")
+    page.click("#bounds-run")
+    expect(page.locator("#bounds-chart svg circle")).to_have_count(4, timeout=60_000)
+    assert page.console.errors == []
