@@ -215,25 +215,41 @@ def baseline_table(test, real_probs: np.ndarray, recon_probs: np.ndarray, attrib
     """The classifier on real test images and on their reconstructions: (markdown table, one-line summary)."""
     if test.labels.ndim == 1:
         accuracy = [float((p.argmax(-1) == test.labels).mean()) for p in (real_probs, recon_probs)]
-        rows = [[f"real test digits ({len(test.labels):,})", f"{accuracy[0]:.1%}"],
-                ["the model's reconstructions of them (scale 0)", f"{accuracy[1]:.1%}"]]
+        rows = [
+            [f"real test digits ({len(test.labels):,})", f"{accuracy[0]:.1%}"],
+            ["the model's reconstructions of them (scale 0)", f"{accuracy[1]:.1%}"],
+        ]
         summary = f"classifier accuracy: {accuracy[0]:.1%} on real test digits, {accuracy[1]:.1%} on reconstructions"
         return markdown_table(["images", "classifier accuracy"], rows), summary
     index = [test.label_names.index(a) for a in attributes]
     table, means = [], []
-    images = [(f"real test faces ({len(test.labels):,})", real_probs),
-              ("the model's reconstructions of them (scale 0)", recon_probs)]
+    images = [
+        (f"real test faces ({len(test.labels):,})", real_probs),
+        ("the model's reconstructions of them (scale 0)", recon_probs),
+    ]
     for label, probs in images:
         aucs = [roc_auc(probs[:, i], test.labels[:, i] > 0) for i in index]
         means.append(float(np.nanmean(aucs)))
         table.append([label, f"{means[-1]:.3f}"] + [f"{a:.3f}" for a in aucs])
-    summary = (f"classifier mean AUC over {', '.join(attributes)}: {means[0]:.3f} on real test faces, "
-               f"{means[1]:.3f} on reconstructions")
+    summary = (
+        f"classifier mean AUC over {', '.join(attributes)}: {means[0]:.3f} on real test faces, "
+        f"{means[1]:.3f} on reconstructions"
+    )
     return markdown_table(["images", "mean AUC"] + [f"AUC {a}" for a in attributes], table), summary
 
 
-def run(bundle, test, classify: Classify, names: list[str], scales: list[float], n: int, out: Path | None = None,
-        seed: int = 0, strip_rows: int = 6, command: str = "") -> str:
+def run(
+    bundle,
+    test,
+    classify: Classify,
+    names: list[str],
+    scales: list[float],
+    n: int,
+    out: Path | None = None,
+    seed: int = 0,
+    strip_rows: int = 6,
+    command: str = "",
+) -> str:
     """Measures every named vector of the bundle on held-out `test` images (a model.data.Dataset) and
     returns the markdown report; with `out`, also writes <out>/<bundle>.md and the picture strips."""
     from model.attributes import encode_all
@@ -274,20 +290,32 @@ def run(bundle, test, classify: Classify, names: list[str], scales: list[float],
     return report
 
 
-def render_report(bundle, test, rows: list[Row], scales: list[float], baseline: str, pictures: list[tuple[str, str]],
-                  command: str, classes: bool) -> str:
+def render_report(
+    bundle,
+    test,
+    rows: list[Row],
+    scales: list[float],
+    baseline: str,
+    pictures: list[tuple[str, str]],
+    command: str,
+    classes: bool,
+) -> str:
     weights = hashlib.sha256((bundle.path / "weights.safetensors").read_bytes()).hexdigest()[:12]
     nll = bundle.report.get("test_nll")
     kind = "digits" if classes else "faces"
-    what = ("the fraction classified as the vector's class; \"other class\" is the fraction whose class changed "
-            "from its scale-0 class to a third one" if classes else
-            "the fraction the classifier calls positive (P > 0.5); \"drift\" is the mean |change| of the classifier's "
-            "probability for the other 39 attributes, ΔP(Male) the mean signed change of P(Male), both from scale 0")
+    what = (
+        'the fraction classified as the vector\'s class; "other class" is the fraction whose class changed '
+        "from its scale-0 class to a third one"
+        if classes
+        else 'the fraction the classifier calls positive (P > 0.5); "drift" is the mean |change| of the classifier\'s '
+        "probability for the other 39 attributes, ΔP(Male) the mean signed change of P(Male), both from scale 0"
+    )
     lines = [
         f"# Attribute fidelity: `{bundle.name}`",
         "",
         f"Bundle `{bundle.path}` (weights sha256 `{weights}…`"
-        + (f", test NLL {nll:.2f} nats" if nll is not None else "") + f"), {kind} from the held-out test split.",
+        + (f", test NLL {nll:.2f} nats" if nll is not None else "")
+        + f"), {kind} from the held-out test split.",
         *([f"Command: `{command}`"] if command else []),
         "",
         "The classifier, trained on real training images only, on real test images and on the model's "
@@ -302,8 +330,11 @@ def render_report(bundle, test, rows: list[Row], scales: list[float], baseline: 
         "",
     ]
     if pictures:
-        lines += [f"Picture strips: rows are held-out {kind}, columns the scales "
-                  f"{', '.join(map(_scale, scales))} (scale 0 is the reconstruction).", ""]
+        lines += [
+            f"Picture strips: rows are held-out {kind}, columns the scales "
+            f"{', '.join(map(_scale, scales))} (scale 0 is the reconstruction).",
+            "",
+        ]
         lines += [f"**{name}**\n\n![{name}]({file})\n" for name, file in pictures]
     return "\n".join(lines)
 
@@ -315,16 +346,19 @@ def digit_classifier():
     """A small CNN, 10-way softmax on 28×28 digits in [0, 1]."""
     import keras
 
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ], name="digit_classifier")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ],
+        name="digit_classifier",
+    )
 
 
 def face_classifier(n_attributes: int = 40):
@@ -334,10 +368,16 @@ def face_classifier(n_attributes: int = 40):
 
     layers = [keras.Input((64, 64, 3))]
     for filters in (32, 64, 128, 128):
-        layers += [keras.layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False),
-                   keras.layers.BatchNormalization(), keras.layers.ReLU()]
-    layers += [keras.layers.Flatten(), keras.layers.Dropout(0.3),
-               keras.layers.Dense(n_attributes, activation="sigmoid")]
+        layers += [
+            keras.layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+        ]
+    layers += [
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.3),
+        keras.layers.Dense(n_attributes, activation="sigmoid"),
+    ]
     return keras.Sequential(layers, name="face_classifier")
 
 
@@ -377,8 +417,9 @@ def load_or_train_classifier(dataset: str, cache: Path, seed: int = 0):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bundle", required=True, help="a model bundle directory, e.g. model/bundles/digits")
-    parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES),
-                        help="0 first: the reconstruction")
+    parser.add_argument(
+        "--scales", type=float, nargs="+", default=list(DEFAULT_SCALES), help="0 first: the reconstruction"
+    )
     parser.add_argument("--n", type=int, default=500, help="held-out test images per vector")
     parser.add_argument("--attributes", nargs="+", help=f"vector names (default {DEFAULT_DIGITS} or {DEFAULT_FACES})")
     parser.add_argument("--all", action="store_true", help="every vector in the bundle")
@@ -403,8 +444,18 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(error))
     classifier = load_or_train_classifier(dataset, args.cache, args.seed)
     command = " ".join(["python bench/attribute_fidelity.py", *(argv if argv is not None else sys.argv[1:])])
-    report = run(bundle, test, lambda x: classifier.predict(x, batch_size=500, verbose=0), names, args.scales,
-                 args.n, args.out, args.seed, args.strip_rows, command)
+    report = run(
+        bundle,
+        test,
+        lambda x: classifier.predict(x, batch_size=500, verbose=0),
+        names,
+        args.scales,
+        args.n,
+        args.out,
+        args.seed,
+        args.strip_rows,
+        command,
+    )
     print(report)
 
 

@@ -30,7 +30,9 @@ def encode(
     k: Annotated[
         int,
         Form(
-            ge=1, le=MAX_K, description="importance samples for the log-likelihood estimate, 1 to the model's max_k "
+            ge=1,
+            le=MAX_K,
+            description="importance samples for the log-likelihood estimate, 1 to the model's max_k "
             "(GET /models: 5000 for digits)",
             examples=[50],
         ),
@@ -42,7 +44,8 @@ def encode(
         ),
     ] = 0,
     bounds: Annotated[
-        bool, Form(
+        bool,
+        Form(
             description="also return the bound L_k for k = 1, 5, 50, 500, 5000 up to the model's max_k "
             "(from one draw of max_k samples)"
         ),

@@ -39,11 +39,13 @@ def test_edited_latents_adds_each_scale():
 
 
 def test_class_fidelity_counts_hits_and_third_class_changes():
-    predicted = np.array([
-        [1, 2, 3, 0],  # scale 0: the reconstructions' classes
-        [0, 2, 5, 0],  # one moved to 0, one to a third class (3 → 5)
-        [0, 0, 0, 7],  # all but one at 0; the last left 0 for 7
-    ])
+    predicted = np.array(
+        [
+            [1, 2, 3, 0],  # scale 0: the reconstructions' classes
+            [0, 2, 5, 0],  # one moved to 0, one to a third class (3 → 5)
+            [0, 0, 0, 7],  # all but one at 0; the last left 0 for 7
+        ]
+    )
     hit, drift = af.class_fidelity(predicted, target=0)
     np.testing.assert_array_equal(hit, [0.25, 0.5, 0.75])
     np.testing.assert_array_equal(drift, [0.0, 0.25, 0.25])
@@ -103,9 +105,17 @@ def test_choose_vectors():
 
 
 def test_markdown_tables_have_one_column_per_scale():
-    rows = [af.Row("Smiling", "mean_difference", 5, np.array([0.0, 0.4, 0.8]), np.array([0.0, 0.01, 0.05]),
-                   np.array([0.0, -0.1, -0.0001])),
-            af.Row("Male", "mean_difference", 5, np.array([0.2, 0.6, 1.0]), np.array([0.0, 0.02, 0.03]))]
+    rows = [
+        af.Row(
+            "Smiling",
+            "mean_difference",
+            5,
+            np.array([0.0, 0.4, 0.8]),
+            np.array([0.0, 0.01, 0.05]),
+            np.array([0.0, -0.1, -0.0001]),
+        ),
+        af.Row("Male", "mean_difference", 5, np.array([0.2, 0.6, 1.0]), np.array([0.0, 0.02, 0.03])),
+    ]
     text = af.fidelity_tables(rows, [0.0, 1.0, 2.0], classes=False)
     main = text.splitlines()
     assert main[0] == "| vector | method | n | ×0 | ×1 | ×2 | drift ×1 | drift ×2 | ΔP(Male) ×1 | ΔP(Male) ×2 |"
@@ -135,21 +145,40 @@ def test_faces_path_on_a_tiny_bundle(tmp_path):
     import keras
 
     keras.utils.set_random_seed(0)
-    config = Config(ModelConfig(image_shape=(16, 16, 3), likelihood="logistic", network="conv", latent_sizes=(8,),
-                                hidden_sizes=((),), conv_filters=(8, 16)), TrainConfig(dataset="celeba"))
+    config = Config(
+        ModelConfig(
+            image_shape=(16, 16, 3),
+            likelihood="logistic",
+            network="conv",
+            latent_sizes=(8,),
+            hidden_sizes=((),),
+            conv_filters=(8, 16),
+        ),
+        TrainConfig(dataset="celeba"),
+    )
     directory = save_bundle(build(IWAE(config.model)), config, tmp_path / "faces")
     rng = np.random.default_rng(1)
     methods = {"Male": "mean_difference", "Smiling": "mean_difference", "Smiling (balanced)": "balanced"}
-    vectors = {name: AttributeVector(name, rng.standard_normal(8).astype(np.float32), method, 10, 10)
-               for name, method in methods.items()}
+    vectors = {
+        name: AttributeVector(name, rng.standard_normal(8).astype(np.float32), method, 10, 10)
+        for name, method in methods.items()
+    }
     save_attributes(directory, vectors)
     images = colour_blobs(24)
     labels = np.where(stub_face_classifier(images) > 0.5, 1, -1).astype(np.int8)
     test = Dataset(images, labels, ("Male", "Smiling", "Young"))
 
     names = af.choose_vectors(["Male", "Smiling", "Smiling (balanced)"], ["Smiling", "Male"], False, classes=False)
-    report = af.run(load_bundle(directory), test, stub_face_classifier, names, [0.0, 1.0, 3.0], n=5,
-                    out=tmp_path / "out", strip_rows=2)
+    report = af.run(
+        load_bundle(directory),
+        test,
+        stub_face_classifier,
+        names,
+        [0.0, 1.0, 3.0],
+        n=5,
+        out=tmp_path / "out",
+        strip_rows=2,
+    )
 
     assert (tmp_path / "out" / "faces.md").read_text() == report
     lines = report.splitlines()
@@ -169,8 +198,10 @@ def test_digits_path_on_a_tiny_bundle(tmp_path):
     import keras
 
     keras.utils.set_random_seed(0)
-    config = Config(ModelConfig(image_shape=(28, 28, 1), latent_sizes=(6, 4), hidden_sizes=((16,), (8,))),
-                    TrainConfig(dataset="mnist"))
+    config = Config(
+        ModelConfig(image_shape=(28, 28, 1), latent_sizes=(6, 4), hidden_sizes=((16,), (8,))),
+        TrainConfig(dataset="mnist"),
+    )
     directory = save_bundle(build(IWAE(config.model)), config, tmp_path / "digits")
     vectors = {d: AttributeVector(d, np.full(4, float(d) + 1, np.float32), "mean_difference", 5, 5) for d in "01"}
     save_attributes(directory, vectors)

@@ -6,8 +6,8 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
