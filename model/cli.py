@@ -38,7 +38,9 @@ def _evaluate(args: argparse.Namespace) -> None:
     bundle = load_bundle(args.bundle)
     test = load_dataset(bundle.config.train.dataset, "test", args.data_dir)
     images = test.images[: args.limit] if args.limit else test.images
-    report = evaluate(bundle.model, images, k=args.k, seed=args.seed, batch=args.batch)
+    report = evaluate(
+        bundle.model, images, k=args.k, seed=args.seed, batch=args.batch, training_k=bundle.config.train.k
+    )
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:

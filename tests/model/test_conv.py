@@ -1,6 +1,7 @@
 """The convolutional IWAE with a discretised-logistic likelihood, on tiny synthetic colour images."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from model.config import Config, ModelConfig, TrainConfig
@@ -58,6 +59,10 @@ def test_conv_training_lowers_bits_per_dim(tmp_path):
     untrained = train(config, tmp_path / "u", intensities=images, epochs=0, progress=False)
     trained = train(config, tmp_path / "t", intensities=images, progress=False)
     before = evaluate(untrained, images[:12], k=20, progress=False)
-    after = evaluate(trained, images[:12], k=20, progress=False)
+    after = evaluate(trained, images[:12], k=20, progress=False, training_k=3)
     assert after["bits_per_dim"] < before["bits_per_dim"] - 0.5
-    assert set(after["bounds"]) == {"1", "5"} and after["bounds"]["5"] >= after["test_nll"]
+    # the bound at the training k joins L_1 and L_5; each also in bits per dimension
+    assert set(after["bounds"]) == {"1", "3", "5"} and after["bounds"]["5"] >= after["test_nll"]
+    assert after["training_k"] == 3
+    nats_per_bit = 16 * 16 * 3 * np.log(2)
+    assert after["bounds_bits_per_dim"]["3"] == pytest.approx(after["bounds"]["3"] / nats_per_bit)
