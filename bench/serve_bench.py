@@ -135,7 +135,7 @@ def scenarios(url: str, model: dict) -> list[tuple[str, Callable[[httpx.Client],
             lambda c: c.post("/encode", files=image, data={"model": name, "samples": "16"}),
         ),
         (
-            "POST /encode bounds (5000)",
+            f"POST /encode bounds ({model.get('max_k', 5000)})",
             lambda c: c.post("/encode", files=image, data={"model": name, "bounds": "true"}),
         ),
         ("POST /decode 8", lambda c: c.post("/decode", json={"model": name, "latents": [z] * 8})),
