@@ -305,15 +305,15 @@ def test_fits_a_phone_screen_and_draws_with_a_finger(browser, base_url):
 def held_out_face_photo(index: int) -> bytes:
     """A held-out CelebA face (the last 1,000 of celeba_64_10k.npz are the test set) enlarged and placed
     in a wider scene, as a JPEG: what a person would upload."""
-    from model.data import data_dir
+    from model.data import CELEBA_TEST_SIZE, data_dir, decode_jpegs
 
     path = data_dir() / "celeba_64_10k.npz"
     if not path.exists():
         pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
     with np.load(path) as f:
-        offsets, blob = f["offsets"], f["jpeg_bytes"]
-        i = len(offsets) - 1 - 1000 + index
-        face = Image.open(io.BytesIO(blob[offsets[i] : offsets[i + 1]].tobytes())).convert("RGB")
+        offsets = f["offsets"]
+        pixels = decode_jpegs(f["jpeg_bytes"], offsets, [len(offsets) - 1 - CELEBA_TEST_SIZE + index])[0]
+    face = Image.fromarray(np.round(pixels * 255).astype(np.uint8))
     photo = Image.new("RGB", (640, 480), (96, 112, 104))
     photo.paste(face.resize((256, 256), Image.Resampling.BICUBIC), (300, 90))
     buffer = io.BytesIO()
