@@ -31,3 +31,23 @@ def test_paper_schedule():
     assert paper.learning_rate_at(0) == pytest.approx(1e-3)
     assert paper.learning_rate_at(3279) == pytest.approx(1e-4)
     assert paper.learning_rate_at(1) == pytest.approx(1e-3 * 10 ** (-1 / 7))
+
+
+def test_extra_stages_follow_the_ladder_as_a_warm_restart():
+    schedule = TrainConfig(stages=2, stage_growth=1.0, epoch_scale=3, extra_stages=((4, 5e-4), (2, 1e-5)))
+    assert schedule.stage_epochs() == [3, 3, 4, 2]
+    assert schedule.total_epochs == 12
+    rates = [schedule.learning_rate_at(e) for e in range(13)]
+    assert rates[:3] == [pytest.approx(1e-3)] * 3
+    assert rates[3:6] == [pytest.approx(1e-3 * 10 ** (-1 / 7))] * 3
+    assert rates[6:10] == [5e-4] * 4  # the restart climbs back up
+    assert rates[10:] == [1e-5] * 3  # and the last rate holds after the end
+
+
+def test_extra_stages_read_from_toml_and_are_checked():
+    config = config_from_dict({"train": {"extra_stages": [[80, 1e-4], [5, 7.2e-5]]}})
+    assert config.train.extra_stages == ((80, 1e-4), (5, 7.2e-5))
+    with pytest.raises(ValueError, match="extra_stages"):
+        config_from_dict({"train": {"extra_stages": [[0, 1e-4]]}})
+    with pytest.raises(ValueError, match="extra_stages"):
+        config_from_dict({"train": {"extra_stages": [[5]]}})
