@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger requests are split
 SAMPLE_BUCKETS = (8, 64)  # posterior samples drawn for `samples=n`, n ≤ 64
 BOUND_KS = (1, 5, 50, 500, 5000)  # the k of the "bound tightens with k" chart
-MAX_K = 5000
+MAX_K = BOUND_KS[-1]  # importance samples for one log-likelihood estimate (the paper's k)
 # Importance samples × pixels one request may decode: 5000 digits (784 pixels) or 500 faces (12,288),
 # so a log-likelihood request stays within a few seconds on two CPU cores (bench/serve_bench.py).
 SAMPLE_PIXEL_BUDGET = 8_000_000

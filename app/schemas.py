@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_BATCH = 64  # latents per /decode, images per /sample, points per path or sweep
-MAX_K = 5000  # importance samples for a log-likelihood estimate
 MAX_POSTERIOR_SAMPLES = 64
 MAX_LATENT_SIZE = 4096
 LATENT_LIMIT = 1e3  # |value| above this is no point of a N(0, I) prior: a client bug, not a request

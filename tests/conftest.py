@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from model.config import ModelConfig
 from model.data import data_dir
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -30,3 +31,17 @@ def tiny_images() -> np.ndarray:
         row = 2 * (i % 4)
         images[i, row : row + 2, 1:7, 0] = 0.95
     return np.clip(images + rng.uniform(-0.04, 0.04, images.shape), 0, 1).astype(np.float32)
+
+
+@pytest.fixture
+def tiny_conv_config() -> ModelConfig:
+    """The faces architecture in miniature: two stride-2 convolutions, 8 latents, 16×16 colour images
+    under the discretised logistic."""
+    return ModelConfig(
+        image_shape=(16, 16, 3),
+        likelihood="logistic",
+        network="conv",
+        latent_sizes=(8,),
+        hidden_sizes=((),),
+        conv_filters=(8, 16),
+    )

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from app.deps import EngineDep, SettingsDep
+from app.engine import MAX_K
 from app.errors import ERROR_RESPONSES
 from app.images import png_data_url, png_data_urls
-from app.schemas import MAX_K, MAX_POSTERIOR_SAMPLES, EncodeResponse, PosteriorSample
+from app.schemas import MAX_POSTERIOR_SAMPLES, EncodeResponse, PosteriorSample
 from app.uploads import prepare, read_limited
 
 router = APIRouter(tags=["encode"], responses=ERROR_RESPONSES)

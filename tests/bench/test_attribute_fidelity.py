@@ -141,19 +141,12 @@ def stub_face_classifier(images: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-20 * (images.mean(axis=(1, 2)) - 0.5)))
 
 
-def test_faces_path_on_a_tiny_bundle(tmp_path):
+def test_faces_path_on_a_tiny_bundle(tmp_path, tiny_conv_config):
     import keras
 
     keras.utils.set_random_seed(0)
     config = Config(
-        ModelConfig(
-            image_shape=(16, 16, 3),
-            likelihood="logistic",
-            network="conv",
-            latent_sizes=(8,),
-            hidden_sizes=((),),
-            conv_filters=(8, 16),
-        ),
+        tiny_conv_config,
         TrainConfig(dataset="celeba"),
     )
     directory = save_bundle(build(IWAE(config.model)), config, tmp_path / "faces")

@@ -4,19 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from model.config import Config, ModelConfig, TrainConfig
+from model.config import Config, TrainConfig
 from model.evaluate import evaluate
 from model.iwae import IWAE, build
 from model.train import train
-
-CONV = ModelConfig(
-    image_shape=(16, 16, 3),
-    likelihood="logistic",
-    network="conv",
-    latent_sizes=(8,),
-    hidden_sizes=((),),
-    conv_filters=(8, 16),
-)
 
 
 def colour_blobs(n: int = 48) -> np.ndarray:
@@ -31,8 +22,8 @@ def colour_blobs(n: int = 48) -> np.ndarray:
     return np.round(images * 255) / 255
 
 
-def test_shapes_and_pixel_range():
-    model = build(IWAE(CONV))
+def test_shapes_and_pixel_range(tiny_conv_config):
+    model = build(IWAE(tiny_conv_config))
     x = tf.constant(model.likelihood.from_intensities(colour_blobs(5)))
     assert model.log_weights(x, 3, tf.constant([0, 1])).shape == (3, 5)
     mean, std = model.encode(x)
@@ -41,10 +32,10 @@ def test_shapes_and_pixel_range():
     assert images.shape == (5, 16, 16, 3) and images.min() >= 0 and images.max() <= 1
 
 
-def test_conv_training_lowers_bits_per_dim(tmp_path):
+def test_conv_training_lowers_bits_per_dim(tmp_path, tiny_conv_config):
     images = colour_blobs()
     config = Config(
-        CONV,
+        tiny_conv_config,
         TrainConfig(
             dataset="celeba",
             k=2,
