@@ -594,11 +594,20 @@
   const editLane = lane();
   const sweepLane = lane();
 
-  /** The attribute a new model opens with: the one most people try first where the model has it
-   * (the bias-corrected "Smiling" of the faces), else the first stored (the digits' "add zero"). */
+  /** Attributes people try first, in that order: the bias-corrected ("balanced") face edits, then the
+   * plain ones. A model opens on the first it has, and "Add" offers the next free one. */
+  const SUGGESTED = ["Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair", "Wavy_Hair", "Mustache"];
+  const SUGGESTED_NAMES = [...SUGGESTED.map((n) => `${n} (balanced)`), ...SUGGESTED];
+
+  /** The first of `names` people would try: a suggested one if there is one, else the first. */
+  function suggestedName(names) {
+    return SUGGESTED_NAMES.find((n) => names.includes(n)) ?? names[0];
+  }
+
+  /** The attribute a new model opens with (the faces' balanced "Smiling", the digits' "add zero"). */
   function firstAttribute(model) {
-    const preferred = ["Smiling (balanced)", "Smiling"];
-    return preferred.map((name) => model.attributes.find((a) => a.name === name)).find(Boolean) || model.attributes[0];
+    const name = suggestedName(model.attributes.map((a) => a.name));
+    return model.attributes.find((a) => a.name === name);
   }
 
   function attributeNames() {
@@ -616,20 +625,44 @@
     return `${a.method.replace(/_/g, " ")}: ${a.n_positive} with, ${a.n_negative} without`;
   }
 
+  /** Option groups of the attribute picker: the model's vectors by how they were made, then the
+   * user's own. One group needs no heading. */
+  function attributeGroups() {
+    const builtIn = state.model ? state.model.attributes : [];
+    const balancedFirst = [...builtIn].sort((a, b) => (b.method === "balanced") - (a.method === "balanced"));
+    const groups = new Map();
+    for (const a of balancedFirst) {
+      const label = a.method === "balanced" ? "balanced: other attributes held fixed" : a.method.replace(/_/g, " ");
+      if (!groups.has(label)) groups.set(label, []);
+      groups.get(label).push(a.name);
+    }
+    const custom = attributeNames().filter((n) => state.custom[n] && !builtIn.some((a) => a.name === n));
+    if (custom.length) groups.set("yours", custom);
+    return groups;
+  }
+
   function renderAttributeOptions() {
     const select = $("attr-select");
     const used = new Set(state.edits.map((e) => e.name));
     select.textContent = "";
-    for (const name of attributeNames()) {
-      const option = document.createElement("option");
-      option.value = name;
-      option.textContent = state.custom[name] ? `${name} (custom)` : name;
-      option.disabled = used.has(name);
-      select.append(option);
+    const groups = attributeGroups();
+    for (const [label, names] of groups) {
+      const parent = groups.size > 1 ? document.createElement("optgroup") : select;
+      if (parent !== select) {
+        parent.label = label;
+        select.append(parent);
+      }
+      for (const name of names) {
+        const option = document.createElement("option");
+        option.value = name;
+        option.textContent = state.custom[name] ? `${name} (custom)` : name;
+        option.disabled = used.has(name);
+        parent.append(option);
+      }
     }
-    const firstFree = attributeNames().find((n) => !used.has(n));
-    if (firstFree !== undefined) select.value = firstFree;
-    $("attr-add").disabled = firstFree === undefined;
+    const free = attributeNames().filter((n) => !used.has(n));
+    if (free.length) select.value = suggestedName(free);
+    $("attr-add").disabled = free.length === 0;
     select.disabled = attributeNames().length === 0;
   }
 

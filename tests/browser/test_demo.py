@@ -250,6 +250,10 @@ def test_custom_attribute_becomes_a_slider(page: Page):
     page.click("#custom-create")
     row = page.locator('#sliders .slider-row[data-attribute="roundness"]')
     expect(row).to_have_count(1)
+    # the picker now lists it apart from the model's ten, in use
+    expect(page.locator("#attr-select optgroup")).to_have_count(2)
+    expect(page.locator('#attr-select optgroup[label="yours"] option')).to_have_text(["roundness (custom)"])
+    expect(page.locator('#attr-select option[value="roundness"]')).to_be_disabled()
     before = src(page, "#edited-view")
     row.locator("input[type=range]").fill("2.5")
     wait_src_change(page, "#edited-view", before)
@@ -330,6 +334,15 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     expect(page.locator("#model-info")).to_contain_text(re.compile(r"test NLL \d\.\d\d bits/dim"))
     expect(page.locator("#pad")).to_be_hidden()  # faces are uploaded, not drawn
     expect(page.locator("#sliders .slider-row")).to_have_attribute("data-attribute", "Smiling (balanced)")
+    # 80 vectors in two labelled groups, balanced first; "Add" offers the next well-known one
+    groups = page.locator("#attr-select optgroup")
+    expect(groups).to_have_count(2)
+    assert groups.first.get_attribute("label").startswith("balanced")
+    expect(groups.first.locator("option")).to_have_count(40)
+    expect(page.locator("#attr-select")).to_have_value("Male (balanced)")
+    page.click("#attr-add")
+    expect(page.locator("#sliders .slider-row").nth(1)).to_have_attribute("data-attribute", "Male (balanced)")
+    expect(page.locator("#attr-select")).to_have_value("Eyeglasses (balanced)")
 
     # uploaded at once, before the faces' first view (a prior sample) has arrived: the upload wins
     upload(page, "#input-file", "portrait.jpg", photo, "image/jpeg")
