@@ -980,7 +980,14 @@
       grid.append(button);
     }
     const ess = 1 / weights.reduce((acc, w) => acc + w * w, 0);
-    $("posterior-ess").textContent = `Effective sample size ${ess.toFixed(1)} of ${samples.length}: the closer to ${samples.length}, the better q(h|x) matches the true posterior.`;
+    let note = `Effective sample size ${ess.toFixed(1)} of ${samples.length}: the closer to ${samples.length}, the better q(h|x) matches the true posterior.`;
+    if (ess < 1.5 && state.model) {
+      // Typical for faces: log w sums over every pixel value, so small differences in fit between
+      // samples add up to many nats, and the largest weight takes nearly everything.
+      const values = state.model.image_shape.reduce((a, b) => a * b, 1).toLocaleString("en");
+      note += ` Here one sample takes almost all the weight: over ${values} pixel values, small differences in fit add up to many nats between samples.`;
+    }
+    $("posterior-ess").textContent = note;
   }
 
   const SVG = "http://www.w3.org/2000/svg";

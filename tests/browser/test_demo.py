@@ -350,6 +350,9 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     assert page.locator("#alert").inner_text() == ""  # the face was found: no "no face found" warning
     assert DATA_URL.match(src(page, "#recon-view"))
     expect(page.locator("#loglik-note")).to_contain_text(re.compile(r"\(\d\.\d\d bits/dim\)"))
+    # one posterior sample takes nearly all the weight of a face, and the page says why
+    expect(page.locator("#posterior-ess")).to_contain_text(re.compile(r"Effective sample size 1\.\d of \d+"))
+    expect(page.locator("#posterior-ess")).to_contain_text("over 12,288 pixel values")
     before = src(page, "#edited-view")
     slider = page.locator("#sliders input[type=range]").first
     slider.focus()
