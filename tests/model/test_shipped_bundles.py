@@ -15,13 +15,14 @@ BUNDLES = Path(__file__).parents[2] / "model" / "bundles"
 PAPER_VAE_NLL = 86.76  # Burda et al. 2015, Table 1: the one-layer VAE baseline, k = 1
 
 
-def test_digits_bundle_beats_the_papers_vae_baseline():
-    """The shipped IWAE beats the paper's VAE baseline on the full test set. (The project's target is
-    86.0 nats and the paper's own two-layer IWAE reaches 82.90 after 3,280 epochs; the shipped model
-    had 144 epochs and measures 86.24, so this asserts what it measurably achieves.)"""
+def test_digits_bundle_meets_the_target_and_beats_the_papers_vae_baseline():
+    """The shipped IWAE meets the project's 86.0-nat target on the full test set, and so beats the
+    paper's VAE baseline. (The paper's own two-layer IWAE reaches 82.90 after 3,280 epochs; the
+    shipped model had 312.)"""
     bundle = load_bundle(BUNDLES / "digits")
     report = bundle.report
     assert report["k"] == 5000 and report["n_test"] == 10000
+    assert report["test_nll"] <= 86.0  # the project's target
     assert report["test_nll"] < PAPER_VAE_NLL
     # the bound tightens with k, and the k = 5000 estimate is tighter still
     assert report["bounds"]["1"] > report["bounds"]["5"] > report["bounds"]["50"] > report["test_nll"]
