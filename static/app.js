@@ -636,7 +636,7 @@
       if (!groups.has(label)) groups.set(label, []);
       groups.get(label).push(a.name);
     }
-    const custom = attributeNames().filter((n) => state.custom[n] && !builtIn.some((a) => a.name === n));
+    const custom = Object.keys(state.custom).filter((n) => !builtIn.some((a) => a.name === n));
     if (custom.length) groups.set("yours", custom);
     return groups;
   }

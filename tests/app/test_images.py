@@ -118,7 +118,7 @@ def celeba_faces(n: int) -> np.ndarray:
         pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
     with np.load(path) as f:
         pixels = decode_jpegs(f["jpeg_bytes"], f["offsets"], range(n))
-    return np.round(pixels * 255).astype(np.uint8)
+    return images.to_uint8(pixels)
 
 
 @pytest.mark.real_data

@@ -309,6 +309,7 @@ def test_fits_a_phone_screen_and_draws_with_a_finger(browser, base_url):
 def held_out_face_photo(index: int) -> bytes:
     """A held-out CelebA face (the last 1,000 of celeba_64_10k.npz are the test set) enlarged and placed
     in a wider scene, as a JPEG: what a person would upload."""
+    from app.images import to_uint8
     from model.data import CELEBA_TEST_SIZE, data_dir, decode_jpegs
 
     path = data_dir() / "celeba_64_10k.npz"
@@ -317,7 +318,7 @@ def held_out_face_photo(index: int) -> bytes:
     with np.load(path) as f:
         offsets = f["offsets"]
         pixels = decode_jpegs(f["jpeg_bytes"], offsets, [len(offsets) - 1 - CELEBA_TEST_SIZE + index])[0]
-    face = Image.fromarray(np.round(pixels * 255).astype(np.uint8))
+    face = Image.fromarray(to_uint8(pixels))
     photo = Image.new("RGB", (640, 480), (96, 112, 104))
     photo.paste(face.resize((256, 256), Image.Resampling.BICUBIC), (300, 90))
     buffer = io.BytesIO()

@@ -34,6 +34,8 @@ def test_digits_vae_baseline_is_shipped_beside_it():
     iwae, vae = load_bundle(BUNDLES / "digits"), load_bundle(BUNDLES / "digits-vae")
     assert vae.config.train.objective == "vae"
     assert vae.config.model == iwae.config.model  # same networks, trained the same way
+    assert vae.config.train.stage_epochs() == iwae.config.train.stage_epochs()
+    assert vae.config.train.stage_learning_rates() == iwae.config.train.stage_learning_rates()
     assert vae.report["k"] == 5000 and vae.report["n_test"] == 10000
 
 
