@@ -29,9 +29,9 @@ import tensorflow as tf
 
 from model.attributes import AttributeVector, mean_difference
 from model.bundle import Bundle, load_bundle
+from model.devices import device_name
 from model.evaluate import grouped_bound
 from model.iwae import log_mean_exp
-from model.train import device_name
 
 log = logging.getLogger(__name__)
 

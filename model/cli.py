@@ -12,7 +12,9 @@ def _train(args: argparse.Namespace) -> None:
     from model.train import train
 
     config = load_config(args.config)
-    model = train(config, args.out, data_directory=args.data_dir, resume=args.resume, epochs=args.epochs)
+    model = train(
+        config, args.out, data_directory=args.data_dir, resume=args.resume, epochs=args.epochs, strategy=args.strategy
+    )
     if args.bundle:
         from model.bundle import save_bundle
 
@@ -83,6 +85,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--epochs", type=int, default=None, help="stop after this many epochs in total")
     p.add_argument("--bundle", type=Path, default=None, help="export the trained model as a bundle here")
+    p.add_argument(
+        "--strategy",
+        choices=["none", "mirrored", "multi_worker"],
+        default=None,
+        help="tf.distribute strategy, overriding the config's: mirrored = every GPU here, "
+        "multi_worker = several machines described by TF_CONFIG",
+    )
     p.set_defaults(func=_train)
 
     p = commands.add_parser("export", help="write a run's latest checkpoint as a model bundle")

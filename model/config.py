@@ -63,13 +63,23 @@ class TrainConfig:
     extra_stages: tuple[tuple[int, float], ...] = ()
     adam_epsilon: float = 1e-4  # the paper's ε
     seed: int = 0
-    jit_compile: bool = True  # XLA: ~1.4× faster for the k = 50, batch-100 MLP step on this CPU
+    jit_compile: bool = False  # XLA: slower for both shipped models on CPUs measured so far (bench/)
+    # "bfloat16" runs the networks' products and convolutions in bfloat16 (float32 variables, optimizer
+    # state, densities and bound); "float32" everywhere. Evaluation and serving are always float32.
+    precision: str = "float32"
+    # tf.distribute strategy (model/devices.py): "none" (one device), "mirrored" (this machine's GPUs),
+    # "multi_worker" (several machines, from TF_CONFIG). The batch is split evenly across replicas.
+    strategy: str = "none"
     max_train_images: int = 0  # 0 = all; a cap for quick experiments
     squeezed_faces: bool = True  # CelebA: also train on the softer "squeezed_64" images
 
     def __post_init__(self) -> None:
         if self.objective not in ("iwae", "vae"):
             raise ValueError(f"objective must be 'iwae' or 'vae', not {self.objective!r}")
+        if self.precision not in ("float32", "bfloat16"):
+            raise ValueError(f"precision must be 'float32' or 'bfloat16', not {self.precision!r}")
+        if self.strategy not in ("none", "mirrored", "multi_worker"):
+            raise ValueError(f"strategy must be 'none', 'mirrored' or 'multi_worker', not {self.strategy!r}")
         if self.k < 1 or self.batch_size < 1:
             raise ValueError("k and batch_size must be positive")
         if any(len(stage) != 2 or stage[0] < 1 or stage[1] <= 0 for stage in self.extra_stages):

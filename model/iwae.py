@@ -10,6 +10,9 @@ is a lower bound on log p(x) that rises with k (Theorem 1). Its gradient is Σ_i
 normalised weights w̃_i = w_i / Σ_j w_j (eq. 14); differentiating logsumexp gives exactly that, with
 w̃ entering as constants, so the bound is optimised directly. Samples are sample-axis first:
 (k, B, …). Randomness is stateless, keyed by an explicit seed, so a run is reproducible and resumable.
+
+The networks may compute in bfloat16 (`precision="bfloat16"`, for training); every density, log-weight
+and bound below is float32 whatever the networks use.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from model.config import ModelConfig
-from model.distributions import gaussian_log_prob, standard_normal_log_prob
+from model.distributions import gaussian_log_prob, reparameterized_gaussian_log_prob, standard_normal_log_prob
 from model.likelihoods import make_likelihood
 from model.networks import ConvEncoder, ConvObservation, GaussianLayer, MLPEncoderInput, MLPObservation
 
@@ -37,34 +40,45 @@ def vae_bound(log_w: tf.Tensor) -> tf.Tensor:
 
 OBJECTIVES = {"iwae": iwae_bound, "vae": vae_bound}
 
+# Network compute precision → Keras dtype policy: bfloat16 products and convolutions, float32 variables.
+PRECISIONS = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+
 
 class IWAE(keras.Model):
     """Recognition network q(h|x), generative network p(x, h), and the log-weights that tie them."""
 
-    def __init__(self, config: ModelConfig, output_bias: np.ndarray | None = None, name: str = "iwae", **kwargs):
-        super().__init__(name=name, **kwargs)
+    def __init__(
+        self,
+        config: ModelConfig,
+        output_bias: np.ndarray | None = None,
+        precision: str = "float32",
+        name: str = "iwae",
+        **kwargs,
+    ):
+        super().__init__(name=name, **kwargs)  # the model's own arithmetic (log-weights, bounds) is float32
         self.config = config
         self.likelihood = make_likelihood(config.likelihood)
         act, bn = config.activation, config.batch_norm
         sizes, hidden = config.latent_sizes, config.hidden_sizes
         per_channel = self.likelihood.params_per_channel
+        net = PRECISIONS[precision]  # the networks' dtype policy
         if config.network == "mlp":
             self.encoder_input = MLPEncoderInput(name="flatten_x")
             self.inference = [
-                GaussianLayer(hidden[l], sizes[l], act, bn, name=f"q_h{l + 1}") for l in range(len(sizes))
+                GaussianLayer(hidden[l], sizes[l], act, bn, name=f"q_h{l + 1}", dtype=net) for l in range(len(sizes))
             ]
             self.observation = MLPObservation(
-                tuple(reversed(hidden[0])), config.image_shape, per_channel, act, bn, output_bias, name="p_x"
+                tuple(reversed(hidden[0])), config.image_shape, per_channel, act, bn, output_bias, name="p_x", dtype=net
             )
         else:
-            self.encoder_input = ConvEncoder(config.conv_filters, bn, name="conv_encoder")
-            self.inference = [GaussianLayer((), sizes[0], act, bn, name="q_h1")]
+            self.encoder_input = ConvEncoder(config.conv_filters, bn, name="conv_encoder", dtype=net)
+            self.inference = [GaussianLayer((), sizes[0], act, bn, name="q_h1", dtype=net)]
             self.observation = ConvObservation(
-                config.conv_filters, config.image_shape, per_channel, bn, output_bias, name="p_x"
+                config.conv_filters, config.image_shape, per_channel, bn, output_bias, name="p_x", dtype=net
             )
         # generative[l] is p(h_{l+1} | h_{l+2}) (1-based names), mirroring q(h_{l+2} | h_{l+1}).
         self.generative = [
-            GaussianLayer(tuple(reversed(hidden[l + 1])), sizes[l], act, bn, name=f"p_h{l + 1}")
+            GaussianLayer(tuple(reversed(hidden[l + 1])), sizes[l], act, bn, name=f"p_h{l + 1}", dtype=net)
             for l in range(len(sizes) - 1)
         ]
 
@@ -72,20 +86,25 @@ class IWAE(keras.Model):
     def n_layers(self) -> int:
         return len(self.config.latent_sizes)
 
+    def draw_noise(self, k: int, batch: int | tf.Tensor, seed: tf.Tensor) -> list[tf.Tensor]:
+        """The standard normal draws ε_l (k, B, d_l) that reparameterise k posterior samples per image."""
+        seeds = tf.random.experimental.stateless_split(seed, num=self.n_layers)
+        return [tf.random.stateless_normal([k, batch, d], seeds[l]) for l, d in enumerate(self.config.latent_sizes)]
+
     def sample_posterior(
-        self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False
+        self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False, noise: list[tf.Tensor] | None = None
     ) -> tuple[list[tf.Tensor], tf.Tensor, list[tuple[tf.Tensor, tf.Tensor]]]:
         """Draws h_i ~ q(h|x), i = 1…k. Returns the samples per layer [(k, B, d_l)], log q(h_i|x)
-        (k, B), and each layer's (mean, std)."""
-        batch = tf.shape(x)[0]
-        seeds = tf.random.experimental.stateless_split(seed, num=self.n_layers)
+        (k, B), and each layer's (mean, std). `noise` replaces draw_noise(k, B, seed) (a replica of a
+        distributed step takes its rows of the whole batch's draws)."""
+        if noise is None:
+            noise = self.draw_noise(k, tf.shape(x)[0], seed)
         inputs = self.encoder_input(x, training=training)  # (B, features)
         samples, params, log_q = [], [], 0.0
-        for l, layer in enumerate(self.inference):
+        for layer, epsilon in zip(self.inference, noise, strict=True):
             mean, std = layer(inputs, training=training)  # (B, d) for h1, (k, B, d) above it
-            noise = tf.random.stateless_normal([k, batch, self.config.latent_sizes[l]], seeds[l])
-            h = mean + std * noise  # reparameterised sample, (k, B, d)
-            log_q += gaussian_log_prob(h, mean, std)
+            h = mean + std * epsilon  # reparameterised sample, (k, B, d)
+            log_q += reparameterized_gaussian_log_prob(epsilon, std)  # log q(h_l | h_{l-1}), (k, B)
             samples.append(h)
             params.append((mean, std))
             inputs = h
@@ -100,9 +119,11 @@ class IWAE(keras.Model):
         observation = self.observation(samples[0], training=training)  # (k, B, H, W, C·params)
         return log_p + self.likelihood.log_prob(x, observation)
 
-    def log_weights(self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def log_weights(
+        self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False, noise: list[tf.Tensor] | None = None
+    ) -> tf.Tensor:
         """log w_i = log p(x, h_i) − log q(h_i|x) for k samples per image: x (B, H, W, C) → (k, B). eq. (2)"""
-        samples, log_q, _ = self.sample_posterior(x, k, seed, training=training)
+        samples, log_q, _ = self.sample_posterior(x, k, seed, training=training, noise=noise)
         return self.log_joint(x, samples, training=training) - log_q
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:

@@ -2,13 +2,15 @@
 
 The run's randomness (epoch order, dynamic binarisation, importance samples) is a pure function of
 (seed, epoch, step), so a run stopped after any epoch and resumed from its checkpoint continues
-exactly as if it had never stopped.
+exactly as if it had never stopped. It is drawn for the whole batch, whatever the number of devices
+the batch is split across (tf.distribute replicas), so one device and several see the same samples.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,15 +23,11 @@ from tqdm import tqdm
 
 from model.config import Config, ModelConfig, TrainConfig
 from model.data import load_dataset
+from model.devices import describe, is_chief, make_strategy
 from model.iwae import IWAE, OBJECTIVES, build
 from model.likelihoods import make_likelihood
 
 log = logging.getLogger(__name__)
-
-
-def device_name() -> str:
-    """Where TensorFlow places the model: the first GPU when one is visible, else the CPU."""
-    return "/GPU:0" if tf.config.list_physical_devices("GPU") else "/CPU:0"
 
 
 def initial_output_bias(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
@@ -86,31 +84,58 @@ def restore_checkpoint(path: Path, model: IWAE, optimizer: keras.optimizers.Opti
         return int(f.metadata()["epoch"])
 
 
-def make_train_step(model: IWAE, optimizer: keras.optimizers.Optimizer, train: TrainConfig) -> Callable:
-    """A compiled step: (images (B, H, W, C), seed (2,)) → mean bound over the batch."""
+def make_train_step(
+    model: IWAE,
+    optimizer: keras.optimizers.Optimizer,
+    train: TrainConfig,
+    strategy: tf.distribute.Strategy | None = None,
+) -> Callable:
+    """A compiled step: (the batch's images (B, H, W, C), seed (2,)) → mean bound over the batch.
+
+    Each of the strategy's R replicas takes B / R rows of the batch; their gradients of
+    −Σ_rows L_k / B are summed by the optimizer, which gives the gradient of the batch's mean bound.
+    """
     objective = OBJECTIVES[train.objective]
     binary = model.config.likelihood == "bernoulli"
+    strategy = strategy or tf.distribute.get_strategy()  # the default: this device, one replica
+    replicas = strategy.num_replicas_in_sync
+    if train.batch_size % replicas:
+        raise ValueError(f"batch_size {train.batch_size} does not split evenly across {replicas} replicas")
+    rows = train.batch_size // replicas
 
-    @tf.function(jit_compile=train.jit_compile, reduce_retracing=True)
-    def step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    def own_rows(batch: tf.Tensor, axis: int) -> tf.Tensor:
+        """This replica's slice of a tensor drawn for the whole batch (all of it on one device)."""
+        if replicas == 1:
+            return batch
+        first = tf.distribute.get_replica_context().replica_id_in_sync_group * rows
+        return tf.gather(batch, tf.range(first, first + rows), axis=axis)
+
+    @tf.function(jit_compile=train.jit_compile)
+    def replica_step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         data_seed, sample_seed = tf.unstack(tf.random.experimental.stateless_split(seed, num=2))
         if binary:  # dynamic binarisation: every pixel ~ Bernoulli(intensity), every time it is used
-            x = tf.cast(tf.random.stateless_uniform(tf.shape(images), data_seed) < images, tf.float32)
-        else:
-            x = images
+            images = tf.cast(tf.random.stateless_uniform(tf.shape(images), data_seed) < images, tf.float32)
+        x = own_rows(images, axis=0)
+        noise = [own_rows(epsilon, axis=1) for epsilon in model.draw_noise(train.k, train.batch_size, sample_seed)]
         with tf.GradientTape() as tape:
-            bound = tf.reduce_mean(objective(model.log_weights(x, train.k, sample_seed, training=True)))
-            loss = -bound
+            bounds = objective(model.log_weights(x, train.k, sample_seed, training=True, noise=noise))  # (rows,)
+            loss = -tf.reduce_sum(bounds) / train.batch_size  # this replica's share of the batch's mean
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        return bound
+        return tf.reduce_sum(bounds)
+
+    @tf.function(reduce_retracing=True)
+    def step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        sums = strategy.run(replica_step, args=(images, seed))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, sums, axis=None) / train.batch_size
 
     return step
 
 
 def create_model(config: Config, intensities: np.ndarray) -> tuple[IWAE, keras.optimizers.Optimizer]:
     keras.utils.set_random_seed(config.train.seed)  # weight initialisation
-    model = build(IWAE(config.model, output_bias=initial_output_bias(config.model, intensities)))
+    bias = initial_output_bias(config.model, intensities)
+    model = build(IWAE(config.model, output_bias=bias, precision=config.train.precision))
     optimizer = keras.optimizers.Adam(
         learning_rate=config.train.learning_rate,
         beta_1=0.9,
@@ -130,11 +155,14 @@ def train(
     epochs: int | None = None,
     intensities: np.ndarray | None = None,
     progress: bool = True,
+    strategy: str | None = None,
 ) -> IWAE:
-    """Trains (or resumes) a model in `workdir` (checkpoints, TensorBoard, config.json) and returns it.
+    """Trains (or resumes) a model in `workdir` (checkpoints, TensorBoard, history.jsonl,
+    config.json) and returns it.
 
     `epochs` stops early after that many epochs in total (the schedule is unchanged); `intensities`
-    replaces the configured dataset (tests use tiny synthetic images).
+    replaces the configured dataset (tests use tiny synthetic images); `strategy` overrides the
+    config's tf.distribute strategy (model/devices.py).
     """
     workdir = Path(workdir)
     tc = config.train
@@ -143,9 +171,17 @@ def train(
     if tc.max_train_images:
         intensities = intensities[: tc.max_train_images]
     images = model_inputs(config.model, intensities)
-    with tf.device(device_name()):
+    distribution = make_strategy(strategy or tc.strategy)
+    with distribution.scope():
         model, optimizer = create_model(config, intensities)
-    log.info("training on %s: %d images, %d parameters", device_name(), len(images), model.count_params())
+    log.info(
+        "training on %s in %s: %d images, %d parameters",
+        describe(distribution),
+        tc.precision,
+        len(images),
+        model.count_params(),
+    )
+    chief = is_chief()  # in a multi-worker cluster only the chief writes; every worker reads
     checkpoints = workdir / "checkpoints"
     first_epoch = 0
     if latest_checkpoint(checkpoints):
@@ -153,14 +189,17 @@ def train(
             raise FileExistsError(f"{workdir} already holds a run: pass --resume to continue it")
         first_epoch = restore_checkpoint(latest_checkpoint(checkpoints), model, optimizer)
         log.info("resumed from %s at epoch %d", latest_checkpoint(checkpoints), first_epoch)
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    if chief:
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+        history = History(workdir / "history.jsonl", first_epoch)
 
-    step = make_train_step(model, optimizer, tc)
-    writer = tf.summary.create_file_writer(str(workdir / "tensorboard"))
+    step = make_train_step(model, optimizer, tc, distribution)
+    writer = tf.summary.create_file_writer(str(workdir / "tensorboard")) if chief else tf.summary.create_noop_writer()
     steps_per_epoch = len(images) // tc.batch_size  # whole batches only: one shape, one compiled graph
     last = tc.total_epochs if epochs is None else min(epochs, tc.total_epochs)
     for e in range(first_epoch, last):
+        began = time.perf_counter()
         rate = tc.learning_rate_at(e)
         optimizer.learning_rate.assign(rate)
         order = np.random.default_rng([tc.seed, e]).permutation(len(images))
@@ -172,12 +211,48 @@ def train(
             if s % 50 == 49:
                 bar.set_postfix(bound=f"{float(total) / (s + 1):.2f}", lr=f"{rate:.2e}")
         mean_bound = float(total) / steps_per_epoch
+        seconds = time.perf_counter() - began
         with writer.as_default(step=e + 1):
             tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
             tf.summary.scalar("train/learning_rate", rate)
-        save_checkpoint(checkpoints, e + 1, model, optimizer)
-        log.info("epoch %d/%d: %s bound (k=%d) %.3f nats, lr %.2e", e + 1, last, tc.objective, tc.k, mean_bound, rate)
+        if chief:
+            save_checkpoint(checkpoints, e + 1, model, optimizer)
+            history.append(epoch=e + 1, bound=mean_bound, learning_rate=rate, seconds=round(seconds, 2))
+        log.info(
+            "epoch %d/%d: %s bound (k=%d) %.3f nats, lr %.2e, %.0f s",
+            e + 1,
+            last,
+            tc.objective,
+            tc.k,
+            mean_bound,
+            rate,
+            seconds,
+        )
     return model
+
+
+class History:
+    """The run's learning curve, one JSON object per finished epoch, in `path`. A resumed run first
+    drops any epoch after the checkpoint it resumes from (written by a run stopped before its next
+    checkpoint), so the file always matches the checkpoints."""
+
+    def __init__(self, path: Path, first_epoch: int):
+        self.path = path
+        kept = [line for line in self._lines() if json.loads(line)["epoch"] <= first_epoch]
+        path.write_text("".join(f"{line}\n" for line in kept))
+
+    def _lines(self) -> list[str]:
+        return self.path.read_text().splitlines() if self.path.exists() else []
+
+    def append(self, **fields: float) -> None:
+        with open(self.path, "a") as f:
+            f.write(json.dumps(fields) + "\n")
+
+
+def read_history(workdir: str | Path) -> list[dict]:
+    """The epochs `train` has finished in `workdir`: [{"epoch", "bound", "learning_rate", "seconds"}]."""
+    path = Path(workdir) / "history.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def restore_run(workdir: str | Path) -> tuple[Config, IWAE]:

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+import synthetic
 
 from model.config import ModelConfig
 from model.data import data_dir
@@ -24,13 +25,8 @@ def real_data_dir():
 
 @pytest.fixture
 def tiny_images() -> np.ndarray:
-    """64 synthetic 8×8 grey images in [0, 1]: a bright bar at one of four places, blurred edges."""
-    rng = np.random.default_rng(0)
-    images = np.full((64, 8, 8, 1), 0.05, np.float32)
-    for i in range(64):
-        row = 2 * (i % 4)
-        images[i, row : row + 2, 1:7, 0] = 0.95
-    return np.clip(images + rng.uniform(-0.04, 0.04, images.shape), 0, 1).astype(np.float32)
+    """64 synthetic 8×8 grey images in [0, 1] (synthetic.tiny_images)."""
+    return synthetic.tiny_images()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.config import ROOT, Settings
 from app.deps import get_engine
 from app.main import create_app
-from model.train import device_name
+from model.devices import device_name
 
 
 def test_models_describes_each_model(client):

@@ -9,7 +9,7 @@ import pytest
 from app_fixtures import DIGITS_LATENT
 
 from app.engine import BATCH_BUCKETS, BOUND_KS, Engine, InvalidLatent, UnknownAttribute, UnknownModel, bucket
-from model.train import device_name
+from model.devices import device_name
 
 
 def digit_inputs(engine: Engine, n: int, seed: int = 0) -> np.ndarray:

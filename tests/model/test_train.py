@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from model.config import Config, ModelConfig, TrainConfig
-from model.train import latest_checkpoint, restore_run, train
+from model.train import latest_checkpoint, read_history, restore_run, train
 
 
 def tiny_config(**train) -> Config:
@@ -34,8 +34,9 @@ def test_training_raises_the_bound(tmp_path, tiny_images):
     assert bound(trained, tiny_images) > before + 1.0
 
 
-def test_same_seed_same_run_and_resume_is_exact(tmp_path, tiny_images):
-    config = tiny_config()
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_same_seed_same_run_and_resume_is_exact(tmp_path, tiny_images, precision):
+    config = tiny_config(precision=precision)
     straight = train(config, tmp_path / "straight", intensities=tiny_images, progress=False)
     train(config, tmp_path / "stopped", intensities=tiny_images, epochs=1, progress=False)
     assert latest_checkpoint(tmp_path / "stopped" / "checkpoints").name == "epoch-00001.safetensors"
@@ -46,11 +47,22 @@ def test_same_seed_same_run_and_resume_is_exact(tmp_path, tiny_images):
     for a, b, c in zip(weights(straight), weights(resumed), weights(again), strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
-    other = train(tiny_config(seed=1), tmp_path / "other", intensities=tiny_images, progress=False)
+    other = train(tiny_config(seed=1, precision=precision), tmp_path / "other", intensities=tiny_images, progress=False)
     assert any(not np.array_equal(a, b) for a, b in zip(weights(straight), weights(other), strict=True))
     _, restored = restore_run(tmp_path / "stopped")
     for a, b in zip(weights(resumed), weights(restored), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_history_records_every_epoch_and_a_resume_keeps_it_in_step_with_the_checkpoints(tmp_path, tiny_images):
+    config = tiny_config()
+    train(config, tmp_path / "run", intensities=tiny_images, epochs=3, progress=False)
+    (tmp_path / "run" / "checkpoints" / "epoch-00003.safetensors").unlink()  # as if stopped mid-save
+    train(config, tmp_path / "run", intensities=tiny_images, resume=True, progress=False)
+    history = read_history(tmp_path / "run")
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    assert [h["learning_rate"] for h in history] == [3e-3, 3e-3, 3e-3 * 10 ** (-1 / 7), 3e-3 * 10 ** (-1 / 7)]
+    assert all(np.isfinite(h["bound"]) and h["seconds"] >= 0 for h in history)
 
 
 def test_vae_objective_trains_too(tmp_path, tiny_images):
