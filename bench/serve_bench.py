@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
-import socket
-import subprocess
-import sys
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+
+from app.local_server import ServerFailed, local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,49 +43,6 @@ class Result:
             f"{np.percentile(ms, 99):.1f}",
             f"{count / self.wall:.1f}",
         ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(bundles: Path | None, timeout: float) -> tuple[subprocess.Popen, str, Path]:
-    """`iwae serve` in a subprocess on a free loopback port, once /readyz says 200."""
-    port = free_port()
-    log_path = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "model.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    if bundles:
-        command += ["--bundles", str(bundles)]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited ({server.returncode}):\n{log_path.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return server, url, log_path
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            server.terminate()
-            raise SystemExit(f"not ready within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
-        time.sleep(0.5)
 
 
 def drive(
@@ -175,13 +131,16 @@ def main() -> None:
     parser.add_argument("--startup-timeout", type=float, default=300)
     args = parser.parse_args()
 
-    server = log_path = None
-    url = args.url
-    if url is None:
-        began = time.perf_counter()
-        server, url, log_path = start_server(args.bundles, args.startup_timeout)
-        print(f"server ready in {time.perf_counter() - began:.1f} s at {url} (log: {log_path})")
-    try:
+    with contextlib.ExitStack() as stack:
+        url = args.url
+        if url is None:
+            began = time.perf_counter()
+            log_path = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log"
+            try:
+                url = stack.enter_context(local_server(log_path, args.bundles, args.startup_timeout))
+            except ServerFailed as failure:
+                raise SystemExit(str(failure)) from None
+            print(f"server ready in {time.perf_counter() - began:.1f} s at {url} (log: {log_path})")
         models = httpx.get(f"{url}/models", timeout=30).json()
         model = next(m for m in models if args.model in (None, m["name"]))
         print(
@@ -190,13 +149,6 @@ def main() -> None:
         )
         results = [drive(url, name, send, args.requests, args.concurrency) for name, send in scenarios(url, model)]
         print(table([r.row() for r in results], ["endpoint", "requests", "errors", "p50 ms", "p99 ms", "req/s"]))
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
-"""The `iwae` command: train, export, evaluate, attributes, serve. Thin: parses flags, calls functions."""
+"""The model's commands: train, export, evaluate, attributes. Thin: parses flags, calls functions.
+
+`add_model_commands` adds them to a parser; the `iwae` command (app/cli.py) adds `serve` beside
+them, so this package never imports the web app.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -12,8 +17,16 @@ def _train(args: argparse.Namespace) -> None:
     from model.train import train
 
     config = load_config(args.config)
+    if args.precision:
+        config = dataclasses.replace(config, train=dataclasses.replace(config.train, precision=args.precision))
     model = train(
-        config, args.out, data_directory=args.data_dir, resume=args.resume, epochs=args.epochs, strategy=args.strategy
+        config,
+        args.out,
+        data_directory=args.data_dir,
+        resume=args.resume,
+        epochs=args.epochs,
+        strategy=args.strategy,
+        init_from=(args.init_from, args.init_epoch) if args.init_from else None,
     )
     if args.bundle:
         from model.bundle import save_bundle
@@ -63,21 +76,8 @@ def _attributes(args: argparse.Namespace) -> None:
     print(f"wrote {len(vectors)} attribute vectors to {args.bundle}")
 
 
-def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from app.config import Settings
-    from app.main import create_app
-
-    overrides = {"bundles_dir": args.bundles} if args.bundles else {}
-    uvicorn.run(create_app(Settings(**overrides)), host=args.host, port=args.port, log_level=args.log_level)
-
-
-def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="iwae", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def add_model_commands(commands: argparse._SubParsersAction) -> None:
+    """Adds train, export, evaluate and attributes to a parser's subcommands."""
     p = commands.add_parser("train", help="train a model from a config file (resumable)")
     p.add_argument("config", type=Path, help="TOML config, e.g. configs/digits.toml")
     p.add_argument("--out", type=Path, required=True, help="run directory: checkpoints, TensorBoard")
@@ -91,6 +91,19 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="tf.distribute strategy, overriding the config's: mirrored = every GPU here, "
         "multi_worker = several machines described by TF_CONFIG",
+    )
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start a new run from this bundle's weights (with --init-epoch: where in the schedule they stand)",
+    )
+    p.add_argument("--init-epoch", type=int, default=0, help="the schedule's epoch the --init-from weights reached")
+    p.add_argument(
+        "--precision",
+        choices=["float32", "bfloat16"],
+        default=None,
+        help="the networks' compute precision, overriding the config's (densities and bound stay float32)",
     )
     p.set_defaults(func=_train)
 
@@ -117,18 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-dir", type=Path, default=None)
     p.set_defaults(func=_attributes)
 
-    p = commands.add_parser("serve", help="serve every bundle over HTTP: the REST API and the browser demo")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument(
-        "--bundles",
-        type=Path,
-        default=None,
-        help="bundles directory (default: $IWAE_BUNDLES_DIR, else model/bundles)",
-    )
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
-    p.set_defaults(func=_serve)
 
+def main(argv: list[str] | None = None) -> None:
+    """The model's commands alone (`python -m model.cli`), for machines that only train."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m model.cli", description=__doc__)
+    add_model_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -21,6 +21,7 @@ from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 from tqdm import tqdm
 
+from model.bundle import load_bundle
 from model.config import Config, ModelConfig, TrainConfig
 from model.data import load_dataset
 from model.devices import describe, is_chief, make_strategy
@@ -156,13 +157,16 @@ def train(
     intensities: np.ndarray | None = None,
     progress: bool = True,
     strategy: str | None = None,
+    init_from: tuple[Path, int] | None = None,
 ) -> IWAE:
     """Trains (or resumes) a model in `workdir` (checkpoints, TensorBoard, history.jsonl,
     config.json) and returns it.
 
     `epochs` stops early after that many epochs in total (the schedule is unchanged); `intensities`
     replaces the configured dataset (tests use tiny synthetic images); `strategy` overrides the
-    config's tf.distribute strategy (model/devices.py).
+    config's tf.distribute strategy (model/devices.py). `init_from` = (bundle, epoch) starts a new
+    run from a bundle's weights as if the schedule had reached `epoch` (Adam's moments start at zero):
+    how a shipped model is trained further when its run's checkpoints are gone.
     """
     workdir = Path(workdir)
     tc = config.train
@@ -189,6 +193,10 @@ def train(
             raise FileExistsError(f"{workdir} already holds a run: pass --resume to continue it")
         first_epoch = restore_checkpoint(latest_checkpoint(checkpoints), model, optimizer)
         log.info("resumed from %s at epoch %d", latest_checkpoint(checkpoints), first_epoch)
+    elif init_from is not None:
+        bundle, first_epoch = init_from
+        copy_bundle_weights(bundle, model)
+        log.info("starting at epoch %d from the weights of %s (fresh optimizer state)", first_epoch, bundle)
     if chief:
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
@@ -253,6 +261,15 @@ def read_history(workdir: str | Path) -> list[dict]:
     """The epochs `train` has finished in `workdir`: [{"epoch", "bound", "learning_rate", "seconds"}]."""
     path = Path(workdir) / "history.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def copy_bundle_weights(bundle: str | Path, model: IWAE) -> None:
+    """Assigns a (verified) bundle's weights to a model of the same architecture."""
+    source = {v.path: v for v in load_bundle(bundle).model.variables}
+    for v in model.variables:
+        if v.path not in source or tuple(source[v.path].shape) != tuple(v.shape):
+            raise ValueError(f"bundle {bundle} does not fit this model: {v.path} is missing or has another shape")
+        v.assign(source[v.path].numpy())
 
 
 def restore_run(workdir: str | Path) -> tuple[Config, IWAE]:

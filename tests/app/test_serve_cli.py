@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 from fastapi import FastAPI
 
-from model.cli import main
+from app.cli import main
 
 
 def test_serve_defaults_to_loopback_port_8000(monkeypatch):

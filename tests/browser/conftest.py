@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from app.local_server import ServerFailed, local_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -35,22 +31,6 @@ CHROMIUM_ARGS = [
 READY_TIMEOUT_S = 600  # loading and warming up every bundle; minutes when the two cores are busy with training
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory) -> str:
     """The service's root URL: started with the shipped bundles unless IWAE_TEST_BASE_URL is set."""
@@ -58,36 +38,12 @@ def base_url(tmp_path_factory) -> str:
     if external:
         yield external.rstrip("/")
         return
-    if not (ROOT / "app" / "main.py").exists():
-        pytest.skip("app/main.py is missing: there is no service to test against")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    env = {**os.environ, "IWAE_BUNDLES_DIR": str(ROOT / "model" / "bundles"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while _status(f"{url}/readyz") != 200:
-            if server.poll() is not None:
-                pytest.fail(f"the server exited with code {server.returncode}:\n{log_path.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server was not ready within {READY_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        with local_server(log_path, ROOT / "model" / "bundles", READY_TIMEOUT_S) as url:
+            yield url
+    except ServerFailed as failure:
+        pytest.fail(str(failure))
 
 
 @pytest.fixture(scope="session")

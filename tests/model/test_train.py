@@ -78,3 +78,17 @@ def test_batch_norm_model_trains_and_is_deterministic_at_inference(tmp_path, tin
     model = train(config, tmp_path / "bn", intensities=tiny_images, progress=False)
     x = tf.constant(tiny_images[:3])
     np.testing.assert_array_equal(model.encode(x)[0].numpy(), model.encode(x)[0].numpy())
+
+
+def test_a_run_can_start_from_a_bundle_and_continue_its_schedule(tmp_path, tiny_images):
+    from model.bundle import save_bundle
+
+    config = tiny_config()
+    first = train(config, tmp_path / "first", intensities=tiny_images, epochs=2, progress=False)
+    bundle = save_bundle(first, config, tmp_path / "bundle")
+    continued = train(config, tmp_path / "next", intensities=tiny_images, init_from=(bundle, 2), progress=False)
+    assert [h["epoch"] for h in read_history(tmp_path / "next")] == [3, 4]  # the schedule's last two epochs
+    assert bound(continued, tiny_images) > bound(first, tiny_images)
+    other = Config(ModelConfig(image_shape=(8, 8, 1), latent_sizes=(3,), hidden_sizes=((32,),)), config.train)
+    with pytest.raises(ValueError, match="does not fit this model"):
+        train(other, tmp_path / "other", intensities=tiny_images, init_from=(bundle, 2), progress=False)

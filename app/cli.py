@@ -1,0 +1,49 @@
+"""The `iwae` command: the model's commands (train, export, evaluate, attributes) and `serve`.
+
+It sits above both packages: `model/` is a library that never imports the web app, and the app's
+only way to run is through here (or `create_app` for an ASGI server of your choice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from model.cli import add_model_commands
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.config import Settings
+    from app.main import create_app
+
+    overrides = {"bundles_dir": args.bundles} if args.bundles else {}
+    uvicorn.run(create_app(Settings(**overrides)), host=args.host, port=args.port, log_level=args.log_level)
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="iwae", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_model_commands(commands)
+
+    p = commands.add_parser("serve", help="serve every bundle over HTTP: the REST API and the browser demo")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--bundles",
+        type=Path,
+        default=None,
+        help="bundles directory (default: $IWAE_BUNDLES_DIR, else model/bundles)",
+    )
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=_serve)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
