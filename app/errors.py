@@ -9,22 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.engine import EngineError, InvalidLatent, UnknownAttribute, UnknownModel
-from app.images import BrokenImage, ImageError, ImageTooLarge, UnsupportedImage
+from app.exceptions import ServiceError
 from app.schemas import Message
 
 log = logging.getLogger(__name__)
-
-STATUS = {
-    UnknownModel: 404,
-    UnknownAttribute: 404,
-    InvalidLatent: 422,
-    EngineError: 422,
-    ImageTooLarge: 413,
-    UnsupportedImage: 415,
-    BrokenImage: 422,
-    ImageError: 422,
-}
 
 # The error bodies every route may answer with, for the OpenAPI document.
 ERROR_RESPONSES = {
@@ -58,9 +46,9 @@ async def validation_error(request: Request, error: RequestValidationError) -> J
     return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
 
-async def known_error(request: Request, error: Exception) -> JSONResponse:
-    status = next(code for kind, code in STATUS.items() if isinstance(error, kind))
-    return JSONResponse({"detail": str(error)}, status_code=status)
+async def known_error(request: Request, error: ServiceError) -> JSONResponse:
+    """Each kind of refusal carries its own status (app/exceptions.py)."""
+    return JSONResponse({"detail": str(error)}, status_code=error.status)
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -72,6 +60,5 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
-    for kind in (EngineError, ImageError):
-        app.add_exception_handler(kind, known_error)
+    app.add_exception_handler(ServiceError, known_error)
     app.add_exception_handler(Exception, unexpected_error)

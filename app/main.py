@@ -18,6 +18,7 @@ from app.engine import Engine
 from app.limits import BodyLimitMiddleware
 from app.metrics import Metrics, MetricsMiddleware
 from app.routers import attributes, encode, generate, health, models, pages
+from app.served import Limits
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = Engine(settings.bundles_dir, on_inference=metrics.observe_inference)
+        limits = Limits(settings.max_image_pixels, settings.max_attribute_images)
+        engine = Engine(settings.bundles_dir, observe=metrics.observe_inference, limits=limits)
         app.state.engine = engine
         if settings.load_in_background:  # /healthz answers at once; /readyz is 503 until loaded
             threading.Thread(target=engine.load, args=(settings.warm_up,), name="load-models", daemon=True).start()

@@ -48,12 +48,6 @@ def load_mnist(split: str, directory: str | Path | None = None) -> Dataset:
     return Dataset(images, labels.astype(np.int64), tuple(str(d) for d in range(10)))
 
 
-def binarize(intensities: np.ndarray, seed: int) -> np.ndarray:
-    """One dynamic binarisation: each pixel ~ Bernoulli(intensity), reproducible from the seed."""
-    rng = np.random.default_rng(seed)
-    return (rng.random(intensities.shape, dtype=np.float32) < intensities).astype(np.float32)
-
-
 def decode_jpegs(jpeg_bytes: np.ndarray, offsets: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Decodes the chosen images of a CelebA archive → (N, 64, 64, 3) float32 in [0, 1]."""
     out = np.empty((len(indices), 64, 64, 3), np.float32)

@@ -15,7 +15,6 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from model.data import binarize
 from model.iwae import IWAE, log_mean_exp
 
 ACTIVE_UNIT_THRESHOLD = 1e-2
@@ -23,9 +22,7 @@ ACTIVE_UNIT_THRESHOLD = 1e-2
 
 def test_inputs(model: IWAE, intensities: np.ndarray, seed: int) -> np.ndarray:
     """The fixed test inputs: one seeded binarisation for Bernoulli models, 8-bit bins otherwise."""
-    if model.config.likelihood == "bernoulli":
-        return binarize(intensities, seed)
-    return model.likelihood.from_intensities(intensities)
+    return model.likelihood.evaluation_inputs(intensities, seed)
 
 
 def log_weights_for(draw, x: np.ndarray, k: int, seed: int, chunk: int, batch: int) -> np.ndarray:

@@ -1,7 +1,15 @@
 """Observation models p(x|h1): how decoder outputs become a likelihood and an image.
 
-Each likelihood knows three things: how many decoder outputs it needs per pixel channel, the
-log-probability of an image under those outputs, and the image it would show (its mean).
+Each likelihood knows how many decoder outputs it needs per pixel channel, the log-probability of
+an image under those outputs, the image it would show (its mean), and how images become what it
+models and back. That last part is the one home of "intensities → model inputs", with three
+deliberate variants for Bernoulli pixels:
+
+    training     binarised anew every time an image is used (dynamic binarisation, in the train step)
+    evaluation   one seeded binarisation, the same for every model compared
+    serving      thresholded at 0.5: a person's drawing must encode the same way every time
+
+8-bit colour has one variant: the bin centres of the discretised logistic.
 """
 
 from __future__ import annotations
@@ -27,9 +35,30 @@ class BernoulliLikelihood:
         return tf.sigmoid(params)
 
     @staticmethod
-    def from_intensities(intensities: np.ndarray) -> np.ndarray:
-        """[0, 1] intensities → the model's input scale (the Bernoulli means themselves)."""
+    def training_inputs(intensities: np.ndarray) -> np.ndarray:
+        """What the train step receives: the intensities themselves, binarised by `in_step`."""
         return intensities.astype(np.float32)
+
+    @staticmethod
+    def in_step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """Dynamic binarisation in the train step: every pixel ~ Bernoulli(intensity), anew each time."""
+        return tf.cast(tf.random.stateless_uniform(tf.shape(images), seed) < images, tf.float32)
+
+    @staticmethod
+    def evaluation_inputs(intensities: np.ndarray, seed: int) -> np.ndarray:
+        """One binarisation, reproducible from the seed: the fixed test set every evaluation sees."""
+        rng = np.random.default_rng(seed)
+        return (rng.random(intensities.shape, dtype=np.float32) < intensities).astype(np.float32)
+
+    @staticmethod
+    def serving_inputs(intensities: np.ndarray) -> np.ndarray:
+        """Deterministic: a pixel is ink when its intensity is above one half."""
+        return (intensities > 0.5).astype(np.float32)
+
+    @staticmethod
+    def intensities(inputs: np.ndarray) -> np.ndarray:
+        """Model inputs → [0, 1] intensities, to show what the model saw."""
+        return inputs.astype(np.float32)
 
 
 class LogisticLikelihood:
@@ -54,10 +83,28 @@ class LogisticLikelihood:
         return (mean + 1.0) / 2.0
 
     @staticmethod
-    def from_intensities(intensities: np.ndarray) -> np.ndarray:
-        """[0, 1] intensities → 8-bit bin centres on [-1, 1]."""
+    def bin_centres(intensities: np.ndarray) -> np.ndarray:
+        """[0, 1] intensities → 8-bit bin centres on [-1, 1]: what the likelihood models, in every use."""
         levels = np.round(np.clip(intensities, 0.0, 1.0) * 255.0)
         return (levels / 127.5 - 1.0).astype(np.float32)
+
+    training_inputs = bin_centres
+
+    @staticmethod
+    def in_step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """8-bit images are already what the likelihood models: nothing is drawn."""
+        return images
+
+    @staticmethod
+    def evaluation_inputs(intensities: np.ndarray, seed: int) -> np.ndarray:
+        return LogisticLikelihood.bin_centres(intensities)
+
+    serving_inputs = bin_centres
+
+    @staticmethod
+    def intensities(inputs: np.ndarray) -> np.ndarray:
+        """Bin centres on [-1, 1] → [0, 1] intensities."""
+        return ((inputs + 1.0) / 2.0).astype(np.float32)
 
 
 def make_likelihood(name: str) -> BernoulliLikelihood | LogisticLikelihood:

@@ -44,12 +44,6 @@ def initial_output_bias(config: ModelConfig, intensities: np.ndarray) -> np.ndar
     return np.concatenate([centre, np.full_like(centre, -2.0)], axis=-1).astype(np.float32)
 
 
-def model_inputs(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
-    """Training images as the step consumes them: intensities for Bernoulli (binarised in the step,
-    anew each time), 8-bit bin centres for the logistic."""
-    return make_likelihood(config.likelihood).from_intensities(intensities)
-
-
 def save_checkpoint(
     directory: Path, epoch: int, model: IWAE, optimizer: keras.optimizers.Optimizer, keep: int = 2
 ) -> Path:
@@ -97,7 +91,6 @@ def make_train_step(
     −Σ_rows L_k / B are summed by the optimizer, which gives the gradient of the batch's mean bound.
     """
     objective = OBJECTIVES[train.objective]
-    binary = model.config.likelihood == "bernoulli"
     strategy = strategy or tf.distribute.get_strategy()  # the default: this device, one replica
     replicas = strategy.num_replicas_in_sync
     if train.batch_size % replicas:
@@ -114,9 +107,7 @@ def make_train_step(
     @tf.function(jit_compile=train.jit_compile)
     def replica_step(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         data_seed, sample_seed = tf.unstack(tf.random.experimental.stateless_split(seed, num=2))
-        if binary:  # dynamic binarisation: every pixel ~ Bernoulli(intensity), every time it is used
-            images = tf.cast(tf.random.stateless_uniform(tf.shape(images), data_seed) < images, tf.float32)
-        x = own_rows(images, axis=0)
+        x = own_rows(model.likelihood.in_step(images, data_seed), axis=0)  # dynamic binarisation for digits
         noise = [own_rows(epsilon, axis=1) for epsilon in model.draw_noise(train.k, train.batch_size, sample_seed)]
         with tf.GradientTape() as tape:
             bounds = objective(model.log_weights(x, train.k, sample_seed, training=True, noise=noise))  # (rows,)
@@ -174,7 +165,7 @@ def train(
         intensities = load_dataset(tc.dataset, "train", data_directory, tc.squeezed_faces).images
     if tc.max_train_images:
         intensities = intensities[: tc.max_train_images]
-    images = model_inputs(config.model, intensities)
+    images = make_likelihood(config.model.likelihood).training_inputs(intensities)
     distribution = make_strategy(strategy or tc.strategy)
     with distribution.scope():
         model, optimizer = create_model(config, intensities)

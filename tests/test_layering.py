@@ -28,3 +28,15 @@ def test_the_iwae_command_lives_above_both_packages():
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'iwae = "app.cli:main"' in pyproject
     assert "model.cli" in imported_modules(ROOT / "app" / "cli.py")
+
+
+def test_the_routers_reach_the_models_only_through_the_engine():
+    for path in (ROOT / "app" / "routers").glob("*.py"):
+        modules = imported_modules(path)
+        assert not [m for m in modules if m.split(".")[0] == "model"], path.name
+        assert not [m for m in modules if m.split(".")[0] in ("tensorflow", "keras")], path.name
+
+
+def test_only_the_compiled_module_calls_tensorflow_in_the_service():
+    users = sorted(p.name for p in (ROOT / "app").rglob("*.py") if "tensorflow" in imported_modules(p))
+    assert users == ["compiled.py"]

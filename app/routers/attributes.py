@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, File, Form, UploadFile
 
 from app.deps import EngineDep, SettingsDep
-from app.engine import InvalidLatent
 from app.errors import ERROR_RESPONSES
+from app.prepare import read_upload
 from app.schemas import CustomAttribute
-from app.uploads import prepare, read_limited
 
 router = APIRouter(prefix="/attributes", tags=["attributes"], responses=ERROR_RESPONSES)
 
@@ -28,20 +26,12 @@ def custom_attribute(
     ] = "custom",
 ) -> CustomAttribute:
     """Make an attribute vector: mean latent of the `with` images minus that of the `without` images."""
-    limit = settings.max_attribute_images
-    for field, files in (("with", with_), ("without", without)):
-        if not 1 <= len(files) <= limit:
-            raise InvalidLatent(f"`{field}` needs 1 to {limit} images, got {len(files)}")
-    engine.info(model)  # unknown model: 404 before any decoding
-    inputs, warnings = [], []
-    for field, files in (("with", with_), ("without", without)):
-        for i, upload in enumerate(files):
-            x, warning = prepare(engine, settings, model, read_limited(upload.file, upload.filename, settings))
-            inputs.append(x)
-            if warning:
-                warnings.append(f"{field}[{i}] ({upload.filename}): {warning}")
-    positive, negative = np.concatenate(inputs[: len(with_)]), np.concatenate(inputs[len(with_) :])
-    vector = engine.custom_attribute(model, positive, negative, name)
+    served = engine.model(model)  # an unknown model fails before any upload is read
+
+    def read(files: list[UploadFile]) -> list[tuple[str, bytes]]:
+        return [(f.filename or "upload", read_upload(f.file, f.filename, settings.max_upload_bytes)) for f in files]
+
+    vector, warnings = served.custom_attribute(read(with_), read(without), name)
     return CustomAttribute(
         name=vector.name,
         vector=vector.vector.tolist(),

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from app.deps import EngineDep, SettingsDep
-from app.engine import MAX_K
 from app.errors import ERROR_RESPONSES
-from app.images import png_data_url, png_data_urls
+from app.png import png_data_url, png_data_urls
+from app.prepare import read_upload
 from app.schemas import MAX_POSTERIOR_SAMPLES, EncodeResponse, PosteriorSample
-from app.uploads import prepare, read_limited
+from app.served import MAX_K
 
 router = APIRouter(tags=["encode"], responses=ERROR_RESPONSES)
 
@@ -54,26 +54,24 @@ def encode(
     seed: Annotated[int, Form(ge=0, le=2**31 - 1, description="random seed; the same seed gives the same answer")] = 0,
 ) -> EncodeResponse:
     """Encode an image: posterior mean and std, reconstruction, k-sample log-likelihood estimate (nats)."""
-    inputs, warning = prepare(engine, settings, model, read_limited(image.file, image.filename, settings))
-    mean, std = engine.encode(model, inputs)
-    log_likelihood, bound_values = engine.log_likelihood(model, inputs, k, seed, bounds)
-    posterior = None
-    if samples:
-        latents, weights, images = engine.posterior_samples(model, inputs, samples, seed)
-        posterior = [
-            PosteriorSample(latent=z.tolist(), weight=float(w), image=url)
-            for z, w, url in zip(latents, weights, png_data_urls(images), strict=True)
-        ]
-    reconstruction = engine.decode(model, mean)[0]
+    served = engine.model(model)  # an unknown model fails before the upload is read
+    data = read_upload(image.file, image.filename, settings.max_upload_bytes)
+    encoded = served.encode(data, k, samples, bounds, seed)
+    posterior = encoded.posterior
     return EncodeResponse(
         model=model,
-        input=png_data_url(engine.input_intensities(model, inputs)[0]),
-        latent=mean[0].tolist(),
-        std=std[0].tolist(),
-        reconstruction=png_data_url(reconstruction),
-        log_likelihood=log_likelihood,
+        input=png_data_url(encoded.prepared.shown),
+        latent=encoded.latent.tolist(),
+        std=encoded.std.tolist(),
+        reconstruction=png_data_url(encoded.reconstruction),
+        log_likelihood=encoded.log_likelihood,
         k=k,
-        samples=posterior,
-        bounds=None if bound_values is None else {str(q): v for q, v in bound_values.items()},
-        warning=warning,
+        samples=None
+        if posterior is None
+        else [
+            PosteriorSample(latent=z.tolist(), weight=float(w), image=url)
+            for z, w, url in zip(posterior.latents, posterior.weights, png_data_urls(posterior.images), strict=True)
+        ],
+        bounds=None if encoded.bounds is None else {str(q): v for q, v in encoded.bounds.items()},
+        warning=encoded.prepared.warning,
     )

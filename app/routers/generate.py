@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.deps import EngineDep, SettingsDep
-from app.engine import Engine
 from app.errors import ERROR_RESPONSES
-from app.images import png_data_url, png_data_urls, strip
+from app.png import png_data_url, png_data_urls, strip
+from app.prepare import read_upload
 from app.schemas import (
     DecodeRequest,
     EditRequest,
@@ -28,8 +28,7 @@ from app.schemas import (
     SampleResponse,
     SweepResponse,
 )
-from app.uploads import prepare, read_limited
-from model import latent as latent_math
+from app.served import Direction, Interpolation
 
 router = APIRouter(tags=["generate"], responses=ERROR_RESPONSES)
 
@@ -41,43 +40,33 @@ def _images(model: str, images: np.ndarray) -> Images:
 @router.post("/decode")
 def decode(body: DecodeRequest, engine: EngineDep) -> Images:
     """Decode 1 to 64 latents into images, and one strip of them side by side."""
-    return _images(body.model, engine.decode(body.model, body.latents))
+    return _images(body.model, engine.model(body.model).decode(body.latents))
 
 
 @router.post("/sample")
 def sample(body: SampleRequest, engine: EngineDep) -> SampleResponse:
     """Draw latents from the prior N(0, I) × temperature and decode them; the same seed gives the same images."""
-    latents = engine.sample_prior(body.model, body.n, body.seed, body.temperature)
-    images = _images(body.model, engine.decode(body.model, latents))
-    return SampleResponse(**images.model_dump(), latents=latents.tolist())
-
-
-def _direction(engine: Engine, model: str, attribute: str | None, vector: list[float] | None, what: str) -> np.ndarray:
-    if attribute is not None:
-        return engine.attribute(model, attribute)
-    return engine.check_latent(model, vector, what)
+    latents, images = engine.model(body.model).sample(body.n, body.seed, body.temperature)
+    return SampleResponse(**_images(body.model, images).model_dump(), latents=latents.tolist())
 
 
 @router.post("/edit")
 def edit(body: EditRequest, engine: EngineDep) -> EditResponse:
     """Add Σ scale·vector to a latent (stored attributes or your own vectors), decode it, optionally sweep."""
-    latent = engine.check_latent(body.model, body.latent)
-    vectors = [
-        _direction(engine, body.model, e.attribute, e.vector, f"edits[{i}].vector") for i, e in enumerate(body.edits)
-    ]
-    edited = latent_math.apply_edits(latent, vectors, [e.scale for e in body.edits])
-    latents, scales = edited[None], None
-    if body.sweep is not None:
-        vector = _direction(engine, body.model, body.sweep.attribute, body.sweep.vector, "sweep.vector")
-        scales, swept = latent_math.sweep(edited, vector, body.sweep.start, body.sweep.stop, body.sweep.steps)
-        latents = np.concatenate([latents, swept])
-    images = engine.decode(body.model, latents)  # the edit and the whole sweep in one call
-    sweep = None
-    if scales is not None:
-        sweep = SweepResponse(
-            scales=scales.tolist(), images=png_data_urls(images[1:]), strip=png_data_url(strip(images[1:]))
+    sweep = body.sweep
+    edited = engine.model(body.model).edit(
+        body.latent,
+        [(Direction(e.attribute, e.vector), e.scale) for e in body.edits],
+        None if sweep is None else (Direction(sweep.attribute, sweep.vector), sweep.start, sweep.stop, sweep.steps),
+    )
+    swept = None
+    if edited.sweep_images is not None:
+        swept = SweepResponse(
+            scales=edited.sweep_scales.tolist(),
+            images=png_data_urls(edited.sweep_images),
+            strip=png_data_url(strip(edited.sweep_images)),
         )
-    return EditResponse(model=body.model, latent=edited.tolist(), image=png_data_url(images[0]), sweep=sweep)
+    return EditResponse(model=body.model, latent=edited.latent.tolist(), image=png_data_url(edited.image), sweep=swept)
 
 
 # ---- /interpolate: one route, two content types ----
@@ -122,33 +111,13 @@ _INTERPOLATE_BODY = {
 }
 
 
-def _path(
-    engine: Engine, model: str, start: np.ndarray, end: np.ndarray, steps: int, method: str
-) -> tuple[np.ndarray, np.ndarray]:
-    path = (latent_math.slerp if method == "slerp" else latent_math.lerp)(start, end, steps)
-    return path, engine.decode(model, path)
-
-
-def _between_latents(engine: Engine, body: InterpolateRequest) -> InterpolateResponse:
-    start = engine.check_latent(body.model, body.start, "start")
-    end = engine.check_latent(body.model, body.end, "end")
-    path, images = _path(engine, body.model, start, end, body.steps, body.method)
-    return InterpolateResponse(**_images(body.model, images).model_dump(), method=body.method, latents=path.tolist())
-
-
-def _between_images(engine: Engine, settings, form: InterpolateForm, start: bytes, end: bytes) -> InterpolateResponse:
-    (start_x, start_warning), (end_x, end_warning) = (
-        prepare(engine, settings, form.model, data) for data in (start, end)
-    )
-    means, _ = engine.encode(form.model, np.concatenate([start_x, end_x]))
-    path, images = _path(engine, form.model, means[0], means[1], form.steps, form.method)
-    shown = engine.input_intensities(form.model, np.concatenate([start_x, end_x]))
+def _interpolation(model: str, method: str, path: Interpolation) -> InterpolateResponse:
     return InterpolateResponse(
-        **_images(form.model, images).model_dump(),
-        method=form.method,
-        latents=path.tolist(),
-        inputs=png_data_urls(shown),
-        warnings=[f"{which}: {w}" for which, w in (("start_image", start_warning), ("end_image", end_warning)) if w],
+        **_images(model, path.images).model_dump(),
+        method=method,
+        latents=path.latents.tolist(),
+        inputs=None if path.inputs is None else png_data_urls(path.inputs),
+        warnings=list(path.warnings),
     )
 
 
@@ -170,7 +139,9 @@ async def interpolate(request: Request, engine: EngineDep, settings: SettingsDep
             ) from error
         except ValidationError as error:
             raise _invalid(error, "body") from error
-        return await run_in_threadpool(_between_latents, engine, body)
+        served = engine.model(body.model)
+        path = await run_in_threadpool(served.interpolate, body.start, body.end, body.steps, body.method)
+        return _interpolation(body.model, body.method, path)
     if media_type == "multipart/form-data":
         async with request.form(max_files=2, max_fields=10) as form:
             files = {name: form.get(name) for name in ("start_image", "end_image")}
@@ -185,11 +156,13 @@ async def interpolate(request: Request, engine: EngineDep, settings: SettingsDep
                 raise RequestValidationError([*missing, *_invalid(error, "form").errors()]) from error
             if missing:
                 raise RequestValidationError(missing)
+            served = engine.model(fields.model)
             data = [
-                await run_in_threadpool(read_limited, upload.file, upload.filename, settings)
+                await run_in_threadpool(read_upload, upload.file, upload.filename, settings.max_upload_bytes)
                 for upload in files.values()
             ]
-        return await run_in_threadpool(_between_images, engine, settings, fields, *data)
+        path = await run_in_threadpool(served.interpolate_images, *data, fields.steps, fields.method)
+        return _interpolation(fields.model, fields.method, path)
     raise HTTPException(
         status_code=415, detail="send application/json (two latents) or multipart/form-data (two images)"
     )

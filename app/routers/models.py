@@ -16,7 +16,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
     """Every served model, described."""
     out = []
     for name in engine.names:
-        info = engine.info(name)
+        info = engine.model(name).info
         out.append(
             ModelSummary(
                 name=info.name,

@@ -66,7 +66,7 @@ def test_interpolate_refuses_bad_requests(client, digit_png):
 
 
 def test_edit_adds_scaled_vectors_and_sweeps(client, engine):
-    seven = engine.attribute("digits", "7")
+    seven = engine.model("digits").attribute("7")
     own = [0.1, 0.2, 0.3, 0.4]
     request = {
         "model": "digits",

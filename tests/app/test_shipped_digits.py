@@ -9,7 +9,7 @@ from PIL import Image
 
 from app.config import ROOT
 from app.engine import Engine
-from app.images import digit_intensities
+from app.prepare import digit_intensities
 from model.data import data_dir
 
 N_DIGITS = 20
@@ -47,10 +47,11 @@ def painted(digit: np.ndarray, i: int) -> Image.Image:
 
 @pytest.mark.real_data
 def test_a_painted_digit_encodes_nearest_to_its_own_original(shipped, mnist_test):
-    originals = shipped.model_inputs("digits", (mnist_test / 255.0)[..., None].astype(np.float32))
+    digits = shipped.model("digits")
+    originals = digits.likelihood.serving_inputs((mnist_test / 255.0)[..., None].astype(np.float32))
     drawn = np.stack([digit_intensities(painted(d, i))[0] for i, d in enumerate(mnist_test)])[..., None]
-    original_latents, _ = shipped.encode("digits", originals)
-    drawn_latents, _ = shipped.encode("digits", shipped.model_inputs("digits", drawn))
+    original_latents, _ = digits.compiled.encode(originals)
+    drawn_latents, _ = digits.compiled.encode(digits.likelihood.serving_inputs(drawn))
     distances = np.linalg.norm(drawn_latents[:, None] - original_latents[None], axis=-1)  # (drawn, original)
     nearest = distances.argmin(axis=1)
     assert (nearest == np.arange(N_DIGITS)).mean() >= 0.9, nearest

@@ -309,7 +309,7 @@ def test_fits_a_phone_screen_and_draws_with_a_finger(browser, base_url):
 def held_out_face_photo(index: int) -> bytes:
     """A held-out CelebA face (the last 1,000 of celeba_64_10k.npz are the test set) enlarged and placed
     in a wider scene, as a JPEG: what a person would upload."""
-    from app.images import to_uint8
+    from app.png import to_uint8
     from model.data import CELEBA_TEST_SIZE, data_dir, decode_jpegs
 
     path = data_dir() / "celeba_64_10k.npz"

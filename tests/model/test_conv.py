@@ -24,7 +24,7 @@ def colour_blobs(n: int = 48) -> np.ndarray:
 
 def test_shapes_and_pixel_range(tiny_conv_config):
     model = build(IWAE(tiny_conv_config))
-    x = tf.constant(model.likelihood.from_intensities(colour_blobs(5)))
+    x = tf.constant(model.likelihood.serving_inputs(colour_blobs(5)))
     assert model.log_weights(x, 3, tf.constant([0, 1])).shape == (3, 5)
     mean, std = model.encode(x)
     assert mean.shape == std.shape == (5, 8)

@@ -8,11 +8,12 @@ import zlib
 
 import numpy as np
 import pytest
-from app_fixtures import decode_data_url, digit_drawing, encode_image
+from app_fixtures import digit_drawing, encode_image
 from PIL import Image, ImageDraw
 
-from app import images
-from app.images import BrokenImage, ImageTooLarge, UnsupportedImage
+from app import prepare
+from app.exceptions import BrokenImage, ImageTooLarge, UnsupportedImage
+from app.png import to_uint8
 from model.data import data_dir, decode_jpegs
 
 MAX_PIXELS = 40_000_000
@@ -42,7 +43,7 @@ def test_a_large_off_centre_black_on_white_digit_becomes_its_mnist_original():
     digits = mnist_test_digits(30)
     differences = []
     for digit in digits:
-        processed, warning = images.digit_intensities(paint_large(digit))
+        processed, warning = prepare.digit_intensities(paint_large(digit))
         assert warning is None and processed.shape == (28, 28)
         differences.append(np.abs(processed - digit / 255.0).mean())
     assert np.mean(differences) < 0.04, differences
@@ -51,14 +52,14 @@ def test_a_large_off_centre_black_on_white_digit_becomes_its_mnist_original():
 
 def test_light_and_dark_backgrounds_give_the_same_digit():
     drawing = digit_drawing()
-    on_white, _ = images.digit_intensities(Image.fromarray(drawing))
-    on_black, _ = images.digit_intensities(Image.fromarray(255 - drawing))
+    on_white, _ = prepare.digit_intensities(Image.fromarray(drawing))
+    on_black, _ = prepare.digit_intensities(Image.fromarray(255 - drawing))
     np.testing.assert_allclose(on_white, on_black, atol=1e-5)
     assert on_white.max() > 0.9 and on_white[0].max() == 0  # ink on a black background, like MNIST
 
 
 def test_the_digit_is_cropped_scaled_to_20_px_and_centred_by_mass():
-    processed, _ = images.digit_intensities(Image.fromarray(digit_drawing(900, 700)))
+    processed, _ = prepare.digit_intensities(Image.fromarray(digit_drawing(900, 700)))
     rows, cols = np.flatnonzero(processed.max(1) > 0.05), np.flatnonzero(processed.max(0) > 0.05)
     assert max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) in (19, 20, 21)
     mass = processed.sum()
@@ -70,15 +71,15 @@ def test_strokes_on_a_transparent_background_keep_their_ink():
     drawing = digit_drawing()
     rgba = np.zeros((*drawing.shape, 4), np.uint8)  # black ink, transparent elsewhere
     rgba[..., 3] = 255 - drawing
-    expected, _ = images.digit_intensities(Image.fromarray(drawing))
-    processed, _ = images.digit_intensities(Image.fromarray(rgba, "RGBA"))
+    expected, _ = prepare.digit_intensities(Image.fromarray(drawing))
+    processed, _ = prepare.digit_intensities(Image.fromarray(rgba, "RGBA"))
     np.testing.assert_allclose(processed, expected, atol=0.02)
 
 
 def test_a_thin_pen_on_a_big_canvas_is_thickened_to_mnist_strokes():
     canvas = Image.new("RGB", (800, 800), "white")
     ImageDraw.Draw(canvas).line([(330, 150), (400, 100), (400, 700)], fill="black", width=3)
-    processed, _ = images.digit_intensities(canvas)
+    processed, _ = prepare.digit_intensities(canvas)
     assert 30 <= (processed > 0.5).sum() <= 120  # a "1" of MNIST has ~40-80 inked pixels
 
 
@@ -87,14 +88,14 @@ def test_a_photo_of_a_digit_on_grey_paper_with_noise():
     paper = 0.6 + 0.05 * rng.standard_normal((480, 640))
     drawing = digit_drawing(640, 480) / 255.0
     photo = np.clip(paper * drawing + 0.15 * (1 - drawing), 0, 1)
-    processed, warning = images.digit_intensities(Image.fromarray((photo * 255).astype(np.uint8)))
-    clean, _ = images.digit_intensities(Image.fromarray(digit_drawing(640, 480)))
+    processed, warning = prepare.digit_intensities(Image.fromarray((photo * 255).astype(np.uint8)))
+    clean, _ = prepare.digit_intensities(Image.fromarray(digit_drawing(640, 480)))
     assert warning is None
     assert np.abs(processed - clean).mean() < 0.05
 
 
 def test_a_blank_canvas_gives_an_empty_digit_and_a_warning():
-    processed, warning = images.digit_intensities(Image.new("L", (300, 300), 255))
+    processed, warning = prepare.digit_intensities(Image.new("L", (300, 300), 255))
     assert processed.shape == (28, 28) and processed.max() == 0
     assert "no digit" in warning
 
@@ -103,13 +104,13 @@ def test_a_blank_canvas_gives_an_empty_digit_and_a_warning():
 
 
 def test_the_face_square_is_centred_above_the_box_and_kept_inside_the_image():
-    left, top, side = images.face_box(1000, 800, (400, 300, 200, 200))
-    assert side == round(images.FACE_CROP_SCALE * 200)
+    left, top, side = prepare.face_box(1000, 800, (400, 300, 200, 200))
+    assert side == round(prepare.FACE_CROP_SCALE * 200)
     assert left + side / 2 == pytest.approx(500, abs=1)
-    assert top + side / 2 == pytest.approx(400 - images.FACE_CROP_RAISE * 200, abs=1)
-    left, top, side = images.face_box(300, 200, (0, 0, 180, 180))  # too big and at the corner
+    assert top + side / 2 == pytest.approx(400 - prepare.FACE_CROP_RAISE * 200, abs=1)
+    left, top, side = prepare.face_box(300, 200, (0, 0, 180, 180))  # too big and at the corner
     assert (left, top, side) == (0, 0, 200)
-    assert images.face_box(300, 200, None) == (50, 0, 200)  # no face: the centre square
+    assert prepare.face_box(300, 200, None) == (50, 0, 200)  # no face: the centre square
 
 
 def celeba_faces(n: int) -> np.ndarray:
@@ -118,18 +119,18 @@ def celeba_faces(n: int) -> np.ndarray:
         pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
     with np.load(path) as f:
         pixels = decode_jpegs(f["jpeg_bytes"], f["offsets"], range(n))
-    return images.to_uint8(pixels)
+    return to_uint8(pixels)
 
 
 @pytest.mark.real_data
 def test_a_face_in_a_larger_photo_is_framed_like_the_celeba_crops():
-    if not images.face_detection_available():
+    if not prepare.face_detection_available():
         pytest.skip("this OpenCV has no Haar cascade (opencv-python-headless >= 5): pin <5")
     errors = []
     for face in celeba_faces(12):
         photo = Image.new("RGB", (900, 700), (90, 110, 100))
         photo.paste(Image.fromarray(face).resize((300, 300), Image.Resampling.BICUBIC), (480, 90))
-        framed, warning = images.face_intensities(photo, (64, 64))
+        framed, warning = prepare.face_intensities(photo, (64, 64))
         if warning is None:
             errors.append(np.abs(framed - face / 255.0).mean())
     assert len(errors) >= 9, "the Haar cascade should find most CelebA faces"
@@ -139,7 +140,7 @@ def test_a_face_in_a_larger_photo_is_framed_like_the_celeba_crops():
 def test_no_face_gives_the_centre_square_and_a_warning():
     rng = np.random.default_rng(0)
     noise = Image.fromarray(rng.integers(0, 255, (200, 300, 3), dtype=np.uint8))
-    framed, warning = images.face_intensities(noise, (64, 64))
+    framed, warning = prepare.face_intensities(noise, (64, 64))
     assert framed.shape == (64, 64, 3) and framed.dtype == np.float32
     assert "no face found" in warning
     centre = np.asarray(noise.crop((50, 0, 250, 200)).resize((64, 64), Image.Resampling.LANCZOS)) / 255.0
@@ -152,9 +153,9 @@ def test_no_face_gives_the_centre_square_and_a_warning():
 @pytest.mark.parametrize("format", ["PNG", "JPEG", "WEBP", "GIF", "BMP"])
 def test_every_accepted_format_decodes(format):
     data = encode_image(digit_drawing(120, 90), format)
-    image = images.open_image(data, MAX_PIXELS)
+    image = prepare.open_image(data, MAX_PIXELS)
     assert image.size == (120, 90)
-    processed, _ = images.digit_intensities(image)
+    processed, _ = prepare.digit_intensities(image)
     assert processed.max() > 0.9
 
 
@@ -162,7 +163,7 @@ def test_an_animated_gif_gives_its_first_frame():
     frames = [Image.new("L", (40, 30), 0), Image.new("L", (40, 30), 255)]
     buffer = io.BytesIO()
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
-    image = images.open_image(buffer.getvalue(), MAX_PIXELS)
+    image = prepare.open_image(buffer.getvalue(), MAX_PIXELS)
     assert np.asarray(image.convert("L")).max() == 0
 
 
@@ -172,26 +173,26 @@ def test_exif_orientation_is_applied():
     exif[0x0112] = 6  # "rotate 90° clockwise to display"
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif.tobytes())
-    assert images.open_image(buffer.getvalue(), MAX_PIXELS).size == (40, 60)
+    assert prepare.open_image(buffer.getvalue(), MAX_PIXELS).size == (40, 60)
 
 
 def test_sixteen_bit_greyscale_is_scaled_by_its_range():
     grey = np.full((30, 30), 65535, np.uint16)
     grey[10:20, 12:18] = 0
-    image = images.open_image(encode_image(grey), MAX_PIXELS)
-    processed, warning = images.digit_intensities(image)
+    image = prepare.open_image(encode_image(grey), MAX_PIXELS)
+    processed, warning = prepare.digit_intensities(image)
     assert warning is None and processed.max() > 0.9
 
 
 @pytest.mark.parametrize("data", [b"", b"hello, not an image", b"%PDF-1.4\n"])
 def test_what_is_not_an_image_is_unsupported(data):
     with pytest.raises(UnsupportedImage):
-        images.open_image(data, MAX_PIXELS)
+        prepare.open_image(data, MAX_PIXELS)
 
 
 def test_formats_outside_the_list_are_unsupported():
     with pytest.raises(UnsupportedImage, match="PNG, JPEG, WebP, GIF or BMP"):
-        images.open_image(encode_image(digit_drawing(40, 40), "TIFF"), MAX_PIXELS)
+        prepare.open_image(encode_image(digit_drawing(40, 40), "TIFF"), MAX_PIXELS)
 
 
 def noise_image(format: str) -> bytes:
@@ -203,7 +204,7 @@ def noise_image(format: str) -> bytes:
 def test_a_truncated_image_is_broken(format):
     data = noise_image(format)
     with pytest.raises(BrokenImage, match="truncated or corrupted"):
-        images.open_image(data[: len(data) // 2], MAX_PIXELS)
+        prepare.open_image(data[: len(data) // 2], MAX_PIXELS)
 
 
 def png_header_only(width: int, height: int) -> bytes:
@@ -221,24 +222,11 @@ def png_header_only(width: int, height: int) -> bytes:
 @pytest.mark.parametrize("side", [10_000, 100_000])  # 100 megapixels (over our limit), 10 gigapixels (over Pillow's)
 def test_too_many_pixels_are_refused_before_decoding(side):
     with pytest.raises(ImageTooLarge, match="pixels"):
-        images.open_image(png_header_only(side, side), MAX_PIXELS)
+        prepare.open_image(png_header_only(side, side), MAX_PIXELS)
 
 
 def test_the_pixel_limit_is_a_parameter():
     data = encode_image(digit_drawing(200, 100))
-    assert images.open_image(data, 20_000).size == (200, 100)
+    assert prepare.open_image(data, 20_000).size == (200, 100)
     with pytest.raises(ImageTooLarge):
-        images.open_image(data, 19_999)
-
-
-# ---- encoding ----
-
-
-def test_png_data_urls_round_trip_and_strips_join_side_by_side():
-    rng = np.random.default_rng(0)
-    batch = rng.random((3, 5, 4, 1)).astype(np.float32)
-    decoded = decode_data_url(images.png_data_url(batch[0]))
-    np.testing.assert_array_equal(decoded, np.round(batch[0, ..., 0] * 255).astype(np.uint8))
-    assert images.strip(batch).shape == (5, 12, 1)
-    colour = decode_data_url(images.png_data_urls(rng.random((2, 6, 6, 3)))[1])
-    assert colour.shape == (6, 6, 3)
+        prepare.open_image(data, 19_999)

@@ -1,19 +1,24 @@
-"""Images in and out, as pure functions: decode an upload safely, make it look like the training data
-(an MNIST digit or an aligned CelebA face), and encode arrays as PNG data URLs.
+"""Uploaded bytes → intensities, as pure functions: read an upload within its byte limit, decode it
+safely, and make it look like the training data (an MNIST digit or an aligned CelebA face).
 
-Arrays are float32 intensities in [0, 1]: (H, W) grey or (H, W, C). Nothing here touches TensorFlow.
+Arrays are float32 intensities in [0, 1]: (H, W) grey or (H, W, C). Nothing here touches TensorFlow;
+the likelihood turns intensities into model inputs (model/likelihoods.py), app/png.py turns them
+into PNGs.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import logging
 import threading
 from functools import cache
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.exceptions import BrokenImage, ImageTooLarge, UnsupportedImage
+from app.limits import readable_size
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +39,17 @@ FACE_CROP_SCALE = 1.42
 FACE_CROP_RAISE = 0.15
 
 
-class ImageError(ValueError):
-    """An upload that cannot be used; the message says what to do about it."""
+# ---- reading and decoding ----
 
 
-class ImageTooLarge(ImageError):
-    """More bytes or pixels than the service accepts (HTTP 413)."""
-
-
-class UnsupportedImage(ImageError):
-    """Not a PNG, JPEG, WebP, GIF or BMP file (HTTP 415)."""
-
-
-class BrokenImage(ImageError):
-    """A recognised format whose data is truncated or corrupted (HTTP 422)."""
-
-
-# ---- decoding ----
+def read_upload(file: BinaryIO, filename: str | None, max_bytes: int) -> bytes:
+    """The file's bytes, or ImageTooLarge when it holds more than max_bytes."""
+    data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ImageTooLarge(
+            f"{filename or 'the upload'} is larger than {readable_size(max_bytes)}: send a smaller image"
+        )
+    return data
 
 
 def _signature(data: bytes) -> str | None:
@@ -305,29 +304,3 @@ def model_intensities(
         return face_intensities(image, (height, width))
     rgb, _ = _as_array(image.resize((width, height), Image.Resampling.LANCZOS))
     return (luminance(rgb)[..., None] if channels == 1 else rgb).astype(np.float32), None
-
-
-# ---- encoding ----
-
-
-def to_uint8(intensities: np.ndarray) -> np.ndarray:
-    """[0, 1] floats (H, W) or (H, W, C) → uint8 (H, W) for grey, (H, W, 3) for colour."""
-    pixels = np.round(np.clip(np.nan_to_num(intensities), 0.0, 1.0) * 255).astype(np.uint8)
-    return pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels
-
-
-def png_data_url(intensities: np.ndarray) -> str:
-    """One image (H, W[, C]) in [0, 1] → "data:image/png;base64,…" (encoded once, losslessly)."""
-    buffer = io.BytesIO()
-    Image.fromarray(to_uint8(intensities)).save(buffer, format="PNG", compress_level=6)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def strip(images: np.ndarray) -> np.ndarray:
-    """Images (N, H, W, C) side by side → (H, N·W, C)."""
-    return np.concatenate(list(images), axis=1)
-
-
-def png_data_urls(images: np.ndarray) -> list[str]:
-    """Each image of (N, H, W, C) as a PNG data URL."""
-    return [png_data_url(image) for image in images]

@@ -1,0 +1,161 @@
+"""One model's compiled functions: the only place the service calls TensorFlow.
+
+Every function has a fully static input signature, and batches are padded up to a bucket size, so
+after warm-up no request traces a graph or meets a new tensor shape; importance samples are drawn in
+chunks of a fixed size inside one graph. One lock per model keeps two requests from oversubscribing
+the cores with the same model at once. Takes and returns numpy:
+
+    inputs   (B, H, W, C) float32   what the model reads (the likelihood's serving inputs)
+    latents  (B, d) float32         the top stochastic layer, the prior's N(0, I) space
+    images   (B, H, W, C) float32   mean images, intensities in [0, 1]
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import tensorflow as tf
+
+from model.bundle import Bundle
+
+BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger requests are split
+SAMPLE_BUCKETS = (8, 64)  # posterior samples drawn for `samples=n`, n ≤ 64
+POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
+
+InferenceObserver = Callable[[str, str, float], None]  # (model, operation, seconds), e.g. a Prometheus histogram
+
+
+def bucket(n: int, buckets: tuple[int, ...] = BATCH_BUCKETS) -> int:
+    """The smallest bucket holding n (n ≤ the largest bucket)."""
+    return next(b for b in buckets if b >= n)
+
+
+def chunk_size(image_shape: tuple[int, int, int]) -> int:
+    """Importance samples per compiled call: 100 for 28×28 digits, fewer for bigger images so one
+    chunk's decoder activations stay around a few tens of MB."""
+    return int(np.clip(100 * 784 // int(np.prod(image_shape)), 10, 100))
+
+
+class CompiledModel:
+    """A bundle's model behind compiled, bucketed functions on one device."""
+
+    def __init__(self, bundle: Bundle, device: str, observe: InferenceObserver | None = None):
+        self.bundle, self.device, self.observe = bundle, device, observe
+        config = bundle.config.model
+        self.chunk = chunk_size(config.image_shape)
+        self._lock = threading.Lock()
+        model = bundle.model
+        image, latent = list(config.image_shape), config.latent_size
+        self._encode = {
+            size: tf.function(model.encode, input_signature=[tf.TensorSpec([size, *image], tf.float32)])
+            for size in BATCH_BUCKETS
+        }
+        self._decode = {
+            size: tf.function(model.decode, input_signature=[tf.TensorSpec([size, latent], tf.float32)])
+            for size in BATCH_BUCKETS
+        }
+        one_image = tf.TensorSpec([1, *image], tf.float32)
+
+        @tf.function(input_signature=[one_image, tf.TensorSpec([None, 2], tf.int64)])
+        def log_weights(x, seeds):  # (1, H, W, C), (chunks, 2) → (chunks, chunk, 1); one chunk per seed pair
+            return tf.map_fn(
+                lambda seed: model.log_weights(x, self.chunk, seed),
+                seeds,
+                fn_output_signature=tf.float32,
+                parallel_iterations=1,
+            )
+
+        def posterior_fn(k: int) -> Callable:
+            @tf.function(input_signature=[one_image, tf.TensorSpec([2], tf.int64)])
+            def posterior(x, seed):  # → top-layer samples (k, 1, d), log w (k, 1), images of h1 (k, 1, H, W, C)
+                samples, log_q, _ = model.sample_posterior(x, k, seed)
+                return samples[-1], model.log_joint(x, samples) - log_q, model.decode_h1(samples[0])
+
+            return posterior
+
+        self._log_weights = log_weights
+        self._posterior = {k: posterior_fn(k) for k in SAMPLE_BUCKETS}
+        for function in self.functions():
+            # Each traces exactly once, at warm-up; TensorFlow would count the sibling graphs of one Python
+            # function (one per bucket and model) as "frequent retracing" and warn.
+            function._omit_frequent_tracing_warning = True
+
+    def functions(self) -> list[Callable]:
+        return [*self._encode.values(), *self._decode.values(), self._log_weights, *self._posterior.values()]
+
+    def warm_up(self) -> None:
+        """Traces every compiled function at every bucket shape once."""
+        config = self.bundle.config.model
+        x = np.zeros((1, *config.image_shape), np.float32)
+        with tf.device(self.device):
+            for size in BATCH_BUCKETS:
+                self._encode[size](np.zeros((size, *config.image_shape), np.float32))
+                self._decode[size](np.zeros((size, config.latent_size), np.float32))
+            self._log_weights(x, np.zeros((1, 2), np.int64))
+            for posterior in self._posterior.values():
+                posterior(x, np.zeros(2, np.int64))
+
+    @contextmanager
+    def _running(self, operation: str) -> Iterator[None]:
+        """Holds the model's lock and device scope; reports the time spent to `observe`."""
+        with self._lock, tf.device(self.device):
+            began = time.perf_counter()
+            yield
+            if self.observe is not None:
+                self.observe(self.bundle.name, operation, time.perf_counter() - began)
+
+    @staticmethod
+    def _batched(functions: dict[int, Callable], array: np.ndarray) -> list[np.ndarray]:
+        """The bucket's function over array (N, …) in pieces of at most the largest bucket, each zero-padded
+        up to its bucket; outputs trimmed back to N rows, one array per output."""
+        largest = BATCH_BUCKETS[-1]
+        pieces = []
+        for start in range(0, len(array), largest):
+            piece = array[start : start + largest]
+            padded = np.zeros((bucket(len(piece)), *array.shape[1:]), np.float32)
+            padded[: len(piece)] = piece
+            out = functions[len(padded)](padded)
+            out = out if isinstance(out, tuple) else (out,)
+            pieces.append([o.numpy()[: len(piece)] for o in out])
+        return [np.concatenate(parts) for parts in zip(*pieces, strict=True)]
+
+    def encode(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and std of the top layer, q(h_L|x) following the means below: (B, H, W, C) →
+        (B, d), (B, d)."""
+        with self._running("encode"):
+            mean, std = self._batched(self._encode, inputs)
+        return mean, std
+
+    def decode(self, latents: np.ndarray) -> np.ndarray:
+        """Mean images of latents (B, d) → (B, H, W, C) intensities in [0, 1]."""
+        with self._running("decode"):
+            (images,) = self._batched(self._decode, latents.astype(np.float32))
+        return images
+
+    def log_weights(self, inputs: np.ndarray, k: int, seed: int) -> np.ndarray:
+        """k importance log-weights log p(x, h_i) − log q(h_i|x) of one image (1, H, W, C) → (k,) float64.
+        Sample i comes from chunk i // chunk seeded (seed, i // chunk), so the first k of a larger draw
+        with the same seed are exactly the k of a smaller one."""
+        chunks = math.ceil(k / self.chunk)
+        seeds = np.stack([np.full(chunks, seed, np.int64), np.arange(chunks, dtype=np.int64)], axis=1)
+        with self._running("log_weights"):
+            log_w = self._log_weights(inputs.astype(np.float32), seeds).numpy()  # (chunks, chunk, 1)
+        return log_w.reshape(-1)[:k].astype(np.float64)
+
+    def posterior(self, inputs: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """n ≤ 64 samples h ~ q(h|x) of one image (1, H, W, C): top-layer latents (n, d), log-weights
+        (n,) float64, and the mean images of their h1 (n, H, W, C)."""
+        with self._running("posterior_samples"):
+            latents, log_w, images = self._posterior[bucket(n, SAMPLE_BUCKETS)](
+                inputs.astype(np.float32), np.array([seed, POSTERIOR_SEED_STREAM], np.int64)
+            )
+        return latents.numpy()[:n, 0], log_w.numpy()[:n, 0].astype(np.float64), images.numpy()[:n, 0]
+
+    def tracing_counts(self) -> list[int]:
+        """How often each compiled function has traced (1 each after warm-up, for ever after)."""
+        return [f.experimental_get_tracing_count() for f in self.functions()]

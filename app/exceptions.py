@@ -1,0 +1,48 @@
+"""What the service refuses, each kind with the HTTP status it answers with (app/errors.py sends it).
+
+Every message says what was wrong and what to do instead.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(ValueError):
+    """A request the service cannot serve."""
+
+    status = 422
+
+
+class UnknownModel(ServiceError, LookupError):
+    status = 404
+
+
+class UnknownAttribute(ServiceError, LookupError):
+    status = 404
+
+
+class InvalidRequest(ServiceError):
+    """A field out of range for this model (k above its max_k, too many samples or images, …)."""
+
+
+class InvalidLatent(InvalidRequest):
+    """A latent of the wrong length, or with NaN or infinite values."""
+
+
+class ImageError(ServiceError):
+    """An upload that cannot be used."""
+
+
+class ImageTooLarge(ImageError):
+    """More bytes or pixels than the service accepts."""
+
+    status = 413
+
+
+class UnsupportedImage(ImageError):
+    """Not a PNG, JPEG, WebP, GIF or BMP file."""
+
+    status = 415
+
+
+class BrokenImage(ImageError):
+    """A recognised format whose data is truncated or corrupted."""

@@ -1,0 +1,32 @@
+"""Intensities → PNG data URLs: what every image of an answer becomes, encoded once, losslessly."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def to_uint8(intensities: np.ndarray) -> np.ndarray:
+    """[0, 1] floats (H, W) or (H, W, C) → uint8 (H, W) for grey, (H, W, 3) for colour."""
+    pixels = np.round(np.clip(np.nan_to_num(intensities), 0.0, 1.0) * 255).astype(np.uint8)
+    return pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels
+
+
+def png_data_url(intensities: np.ndarray) -> str:
+    """One image (H, W[, C]) in [0, 1] → "data:image/png;base64,…" (encoded once, losslessly)."""
+    buffer = io.BytesIO()
+    Image.fromarray(to_uint8(intensities)).save(buffer, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def strip(images: np.ndarray) -> np.ndarray:
+    """Images (N, H, W, C) side by side → (H, N·W, C)."""
+    return np.concatenate(list(images), axis=1)
+
+
+def png_data_urls(images: np.ndarray) -> list[str]:
+    """Each image of (N, H, W, C) as a PNG data URL."""
+    return [png_data_url(image) for image in images]

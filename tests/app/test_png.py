@@ -1,0 +1,16 @@
+"""Intensities → PNG data URLs, losslessly; strips side by side."""
+
+import numpy as np
+from app_fixtures import decode_data_url
+
+from app.png import png_data_url, png_data_urls, strip
+
+
+def test_png_data_urls_round_trip_and_strips_join_side_by_side():
+    rng = np.random.default_rng(0)
+    batch = rng.random((3, 5, 4, 1)).astype(np.float32)
+    decoded = decode_data_url(png_data_url(batch[0]))
+    np.testing.assert_array_equal(decoded, np.round(batch[0, ..., 0] * 255).astype(np.uint8))
+    assert strip(batch).shape == (5, 12, 1)
+    colour = decode_data_url(png_data_urls(rng.random((2, 6, 6, 3)))[1])
+    assert colour.shape == (6, 6, 3)
