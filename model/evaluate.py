@@ -13,9 +13,10 @@ import time
 
 import numpy as np
 import tensorflow as tf
+from scipy.special import logsumexp
 from tqdm import tqdm
 
-from model.iwae import IWAE, log_mean_exp
+from model.iwae import IWAE
 
 ACTIVE_UNIT_THRESHOLD = 1e-2
 
@@ -33,6 +34,12 @@ def log_weights_for(draw, x: np.ndarray, k: int, seed: int, chunk: int, batch: i
         x = np.concatenate([x, np.repeat(x[-1:], batch - rows, axis=0)])
     pieces = [draw(tf.constant(x), tf.constant([seed, i], tf.int64)).numpy() for i in range(math.ceil(k / chunk))]
     return np.concatenate(pieces, axis=0)[:k, :rows].astype(np.float64)
+
+
+def log_mean_exp(log_w: np.ndarray, axis: int = 0) -> np.ndarray:
+    """log (1/k) Σ exp(log_w) along an axis of k values (scipy's stable logsumexp, weighted by 1/k):
+    the evaluation's combiner, eq. (8) for one draw of samples."""
+    return logsumexp(log_w, axis=axis, b=1.0 / log_w.shape[axis])
 
 
 def grouped_bound(log_w: np.ndarray, k: int) -> np.ndarray:

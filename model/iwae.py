@@ -153,12 +153,6 @@ class IWAE(keras.Model):
         return self.decode_h1(h)
 
 
-def log_mean_exp(log_w: np.ndarray, axis: int = 0) -> np.ndarray:
-    """NumPy log (1/k) Σ exp(log_w) along an axis, max-subtracted: the evaluation's combiner."""
-    top = np.max(log_w, axis=axis, keepdims=True)
-    return np.squeeze(top, axis) + np.log(np.mean(np.exp(log_w - top), axis=axis))
-
-
 def build(model: IWAE) -> IWAE:
     """Creates the model's variables with one call on a dummy batch."""
     model(tf.zeros((1, *model.config.image_shape)), training=False)

@@ -18,14 +18,11 @@ N_DIGITS = 20
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory) -> Engine:
     bundle = ROOT / "model" / "bundles" / "digits"
-    if not bundle.is_dir():
-        pytest.skip("no shipped digits bundle")
     only_digits = tmp_path_factory.mktemp("shipped")
     (only_digits / "digits").symlink_to(bundle, target_is_directory=True)
     engine = Engine(only_digits)
     engine.load(warm_up=False)
-    if "digits" not in engine.names:
-        pytest.skip(f"the shipped digits bundle does not load: {engine.failures}")
+    assert engine.names == ["digits"], f"the shipped digits bundle does not load: {engine.failures}"
     return engine
 
 

@@ -7,8 +7,8 @@ from scipy import stats
 
 from model.config import ModelConfig
 from model.distributions import gaussian_log_prob, standard_normal_log_prob
-from model.evaluate import evaluate, grouped_bound
-from model.iwae import IWAE, build, iwae_bound, log_mean_exp, vae_bound
+from model.evaluate import evaluate, grouped_bound, log_mean_exp
+from model.iwae import IWAE, build, iwae_bound, vae_bound
 
 
 def linear_gaussian_log_weights(x, k, seed):
