@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app import errors
+from app import errors, openapi
 from app.config import Settings
 from app.engine import Engine
 from app.limits import BodyLimitMiddleware
@@ -44,11 +44,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await anyio.to_thread.run_sync(engine.load, settings.warm_up)
         yield
 
-    app = FastAPI(title="IWAE latent lab", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="IWAE latent lab",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operation ids: "encode", not "encode_encode_post"
+    )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (models, encode, generate, attributes, health, pages):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi import UploadFile
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from app.served import MAX_K
 
 MAX_BATCH = 64  # latents per /decode, images per /sample, points per path or sweep
 MAX_POSTERIOR_SAMPLES = 64
@@ -183,14 +186,74 @@ class InterpolateRequest(Strict):
     )
 
 
-class InterpolateForm(BaseModel):
-    """The multipart form of POST /interpolate, without its two files (form fields arrive as text)."""
+IMAGE_HELP = (
+    "PNG, JPEG, WebP, GIF (first frame) or BMP, at most 10 MB and 40 megapixels. Digits: any dark-on-light or "
+    "light-on-dark drawing or photo, cropped and centred like MNIST. Faces: the largest face is found and framed "
+    "like CelebA's aligned crops (EXIF orientation applied)."
+)
+
+
+def _true_or_false(value: object) -> object:
+    """A form field is text: "true" or "false" (any case) is a boolean, nothing else ("0", "yes") is."""
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise ValueError("send true or false")
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError("send true or false")
+    return value
+
+
+FormBool = Annotated[bool, BeforeValidator(_true_or_false)]
+
+
+class MultipartForm(BaseModel):
+    """A multipart form: fields arrive as text and are converted; unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")
 
+
+class EncodeForm(MultipartForm):
+    """The multipart form of POST /encode."""
+
+    image: UploadFile = Field(description=IMAGE_HELP)
     model: ModelName
-    steps: int = Field(8, ge=2, le=MAX_BATCH)
-    method: Literal["slerp", "lerp"] = "slerp"
+    k: int = Field(
+        50,
+        ge=1,
+        le=MAX_K,
+        description="importance samples for the log-likelihood estimate, 1 to the model's max_k "
+        "(GET /models: 5000 for digits)",
+        examples=[50],
+    )
+    samples: int = Field(
+        0, ge=0, le=MAX_POSTERIOR_SAMPLES, description="also return this many posterior samples, 0 to 64", examples=[8]
+    )
+    bounds: FormBool = Field(
+        False,
+        description="also return the bound L_k for k = 1, 5, 50, 500, 5000 up to the model's max_k "
+        "(from one draw of max_k samples)",
+    )
+    seed: Seed = 0
+
+
+class InterpolateImagesForm(MultipartForm):
+    """The multipart form of POST /interpolate/images."""
+
+    model: ModelName
+    start_image: UploadFile = Field(description="the image at the start of the path; " + IMAGE_HELP)
+    end_image: UploadFile = Field(description="the image at the end of the path")
+    steps: int = Field(8, ge=2, le=MAX_BATCH, description="points including both ends")
+    method: Literal["slerp", "lerp"] = Field("slerp", description="spherical or straight path")
+
+
+class CustomAttributeForm(MultipartForm):
+    """The multipart form of POST /attributes/custom."""
+
+    model: ModelName
+    with_: list[UploadFile] = Field(alias="with", description="1 to 64 images that have the property")
+    without: list[UploadFile] = Field(description="1 to 64 images that lack it")
+    name: str = Field("custom", min_length=1, max_length=100, description="a name for the vector", examples=["mine"])
 
 
 class InterpolateResponse(Images):

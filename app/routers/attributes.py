@@ -4,34 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Form, UploadFile
 
 from app.deps import EngineDep, SettingsDep
 from app.errors import ERROR_RESPONSES
 from app.prepare import read_upload
-from app.schemas import CustomAttribute
+from app.schemas import CustomAttribute, CustomAttributeForm
 
 router = APIRouter(prefix="/attributes", tags=["attributes"], responses=ERROR_RESPONSES)
 
 
 @router.post("/custom")
 def custom_attribute(
+    form: Annotated[CustomAttributeForm, Form(media_type="multipart/form-data")],
     engine: EngineDep,
     settings: SettingsDep,
-    model: Annotated[str, Form(min_length=1, max_length=100, description="a served model's name", examples=["faces"])],
-    with_: Annotated[list[UploadFile], File(alias="with", description="1 to 64 images that have the property")],
-    without: Annotated[list[UploadFile], File(description="1 to 64 images that lack it")],
-    name: Annotated[
-        str, Form(min_length=1, max_length=100, description="a name for the vector", examples=["my glasses"])
-    ] = "custom",
 ) -> CustomAttribute:
     """Make an attribute vector: mean latent of the `with` images minus that of the `without` images."""
-    served = engine.model(model)  # an unknown model fails before any upload is read
+    served = engine.model(form.model)  # an unknown model fails before any upload is read
 
     def read(files: list[UploadFile]) -> list[tuple[str, bytes]]:
         return [(f.filename or "upload", read_upload(f.file, f.filename, settings.max_upload_bytes)) for f in files]
 
-    vector, warnings = served.custom_attribute(read(with_), read(without), name)
+    vector, warnings = served.custom_attribute(read(form.with_), read(form.without), form.name)
     return CustomAttribute(
         name=vector.name,
         vector=vector.vector.tolist(),

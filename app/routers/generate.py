@@ -3,14 +3,10 @@ batched engine call and encodes every PNG once."""
 
 from __future__ import annotations
 
-import json
+from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 
 from app.deps import EngineDep, SettingsDep
 from app.errors import ERROR_RESPONSES
@@ -21,7 +17,7 @@ from app.schemas import (
     EditRequest,
     EditResponse,
     Images,
-    InterpolateForm,
+    InterpolateImagesForm,
     InterpolateRequest,
     InterpolateResponse,
     SampleRequest,
@@ -69,46 +65,7 @@ def edit(body: EditRequest, engine: EngineDep) -> EditResponse:
     return EditResponse(model=body.model, latent=edited.latent.tolist(), image=png_data_url(edited.image), sweep=swept)
 
 
-# ---- /interpolate: one route, two content types ----
-
-_FORM_SCHEMA = {
-    "type": "object",
-    "required": ["model", "start_image", "end_image"],
-    "properties": {
-        "model": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 100,
-            "description": "a served model's name",
-            "examples": ["digits"],
-        },
-        "start_image": {"type": "string", "format": "binary", "description": "the image at the start of the path"},
-        "end_image": {"type": "string", "format": "binary", "description": "the image at the end of the path"},
-        "steps": {
-            "type": "integer",
-            "minimum": 2,
-            "maximum": 64,
-            "default": 8,
-            "description": "points including both ends",
-        },
-        "method": {
-            "type": "string",
-            "enum": ["slerp", "lerp"],
-            "default": "slerp",
-            "description": "spherical or straight path",
-        },
-    },
-}
-_INTERPOLATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": "two latents as JSON, or two images as a multipart form (their posterior means are the ends)",
-        "content": {
-            "application/json": {"schema": InterpolateRequest.model_json_schema()},
-            "multipart/form-data": {"schema": _FORM_SCHEMA},
-        },
-    }
-}
+# ---- /interpolate: latents as JSON; /interpolate/images: two uploads ----
 
 
 def _interpolation(model: str, method: str, path: Interpolation) -> InterpolateResponse:
@@ -121,48 +78,31 @@ def _interpolation(model: str, method: str, path: Interpolation) -> InterpolateR
     )
 
 
-def _invalid(error: ValidationError, where: str) -> RequestValidationError:
-    return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in error.errors(include_url=False)])
-
-
-@router.post("/interpolate", openapi_extra=_INTERPOLATE_BODY)
-async def interpolate(request: Request, engine: EngineDep, settings: SettingsDep) -> InterpolateResponse:
-    """Walk from one latent to another (JSON `start`, `end`) or from one uploaded image to another (multipart
-    `start_image`, `end_image`) in `steps` points by slerp (default) or lerp, and decode the path."""
+def json_only(request: Request) -> None:
+    """/interpolate takes latents as JSON; two images go to /interpolate/images."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json":
-        try:
-            body = InterpolateRequest.model_validate(json.loads(await request.body()))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise RequestValidationError(
-                [{"loc": ("body",), "msg": f"JSON decode error: {error}", "type": "json_invalid"}]
-            ) from error
-        except ValidationError as error:
-            raise _invalid(error, "body") from error
-        served = engine.model(body.model)
-        path = await run_in_threadpool(served.interpolate, body.start, body.end, body.steps, body.method)
-        return _interpolation(body.model, body.method, path)
     if media_type == "multipart/form-data":
-        async with request.form(max_files=2, max_fields=10) as form:
-            files = {name: form.get(name) for name in ("start_image", "end_image")}
-            missing = [
-                {"loc": ("form", name), "msg": "upload an image file here", "type": "missing"}
-                for name, value in files.items()
-                if not isinstance(value, UploadFile)
-            ]
-            try:
-                fields = InterpolateForm.model_validate({k: v for k, v in form.items() if k not in files})
-            except ValidationError as error:
-                raise RequestValidationError([*missing, *_invalid(error, "form").errors()]) from error
-            if missing:
-                raise RequestValidationError(missing)
-            served = engine.model(fields.model)
-            data = [
-                await run_in_threadpool(read_upload, upload.file, upload.filename, settings.max_upload_bytes)
-                for upload in files.values()
-            ]
-        path = await run_in_threadpool(served.interpolate_images, *data, fields.steps, fields.method)
-        return _interpolation(fields.model, fields.method, path)
-    raise HTTPException(
-        status_code=415, detail="send application/json (two latents) or multipart/form-data (two images)"
+        raise HTTPException(status_code=415, detail="to walk between two images, POST them to /interpolate/images")
+    if media_type != "application/json":
+        raise HTTPException(status_code=415, detail="send application/json with two latents, `start` and `end`")
+
+
+@router.post("/interpolate", dependencies=[Depends(json_only)])
+def interpolate(body: InterpolateRequest, engine: EngineDep) -> InterpolateResponse:
+    """Walk from one latent to another in `steps` points by slerp (default) or lerp, and decode the path."""
+    path = engine.model(body.model).interpolate(body.start, body.end, body.steps, body.method)
+    return _interpolation(body.model, body.method, path)
+
+
+@router.post("/interpolate/images")
+def interpolate_images(
+    form: Annotated[InterpolateImagesForm, Form(media_type="multipart/form-data")],
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> InterpolateResponse:
+    """Walk from one uploaded image to another (their posterior means) in `steps` points, and decode the path."""
+    served = engine.model(form.model)  # an unknown model fails before the uploads are read
+    start, end = (
+        read_upload(f.file, f.filename, settings.max_upload_bytes) for f in (form.start_image, form.end_image)
     )
+    return _interpolation(form.model, form.method, served.interpolate_images(start, end, form.steps, form.method))

@@ -1,4 +1,4 @@
-"""POST /decode, /sample, /interpolate (JSON and multipart) and /edit."""
+"""POST /decode, /sample, /interpolate (latents), /interpolate/images (uploads) and /edit."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_interpolate_between_latents(client, method, path):
 def test_interpolate_between_uploaded_images(client):
     seven, other = encode_image(digit_drawing()), encode_image(np.asarray(digit_drawing())[::-1].copy(), "JPEG")
     files = {"start_image": ("a.png", seven, "image/png"), "end_image": ("b.jpg", other, "image/jpeg")}
-    response = client.post("/interpolate", files=files, data={"model": "digits", "steps": "4", "method": "lerp"})
+    response = client.post("/interpolate/images", files=files, data={"model": "digits", "steps": "4", "method": "lerp"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert len(body["latents"]) == len(body["images"]) == 4 and len(body["inputs"]) == 2 and body["warnings"] == []
@@ -59,10 +59,14 @@ def test_interpolate_refuses_bad_requests(client, digit_png):
     assert client.post("/interpolate", json={**base, "model": "x"}).status_code == 404
     bad_json = client.post("/interpolate", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 422 and "JSON" in bad_json.json()["detail"]
-    one_file = client.post("/interpolate", files={"start_image": ("a.png", digit_png)}, data={"model": "digits"})
-    assert one_file.status_code == 422 and "end_image" in one_file.json()["detail"]
+    images = client.post("/interpolate", files={"start_image": ("a.png", digit_png)}, data={"model": "digits"})
+    assert images.status_code == 415 and "/interpolate/images" in images.json()["detail"]
     text = client.post("/interpolate", content=b"hello", headers={"content-type": "text/plain"})
     assert text.status_code == 415 and "application/json" in text.json()["detail"]
+    one_file = client.post("/interpolate/images", files={"start_image": ("a.png", digit_png)}, data={"model": "digits"})
+    assert one_file.status_code == 422 and "end_image" in one_file.json()["detail"]
+    unknown = {"start_image": ("a.png", digit_png), "end_image": ("b.png", digit_png)}
+    assert client.post("/interpolate/images", files=unknown, data={"model": "x"}).status_code == 404
 
 
 def test_edit_adds_scaled_vectors_and_sweeps(client, engine):

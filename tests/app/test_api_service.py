@@ -100,8 +100,12 @@ def test_openapi_documents_every_field_with_a_description(client):
     paths = schema["paths"]
     assert set(paths) >= {"/models", "/encode", "/decode", "/interpolate", "/edit", "/attributes/custom", "/sample"}
     assert set(paths) >= {"/healthz", "/readyz", "/metrics"}
-    interpolate = paths["/interpolate"]["post"]["requestBody"]["content"]
-    assert set(interpolate) == {"application/json", "multipart/form-data"}
+    # One content type per operation, and files as `format: binary` (what client generators read).
+    for path, media_type in [("/interpolate", "application/json"), ("/interpolate/images", "multipart/form-data")]:
+        assert set(paths[path]["post"]["requestBody"]["content"]) == {media_type}
+    encode_form = schema["components"]["schemas"]["EncodeForm"]["properties"]
+    assert encode_form["image"] == {**encode_form["image"], "type": "string", "format": "binary"}
+    assert "contentMediaType" not in str(schema)
     for name in ("DecodeRequest", "SampleRequest", "EditRequest", "EncodeResponse", "ModelSummary"):
         component = schema["components"]["schemas"][name]
         for field, spec in component["properties"].items():
