@@ -182,8 +182,8 @@ def test_faces_path_on_a_tiny_bundle(tmp_path, tiny_conv_config):
     assert rows[2].endswith("| — | — |") and rows[0].split(" | ")[1:3] == ["mean_difference", "5"]
     assert rows[1].split(" | ")[1] == "balanced"
     for name in ("Male", "Smiling", "Smiling-balanced"):
-        strip = Image.open(tmp_path / "out" / f"faces-{name}.png")
-        assert strip.mode == "RGB" and strip.size == (3 * 96 + 2 * 2, 2 * 96 + 2)  # 16 px tiles shown at ×6
+        with Image.open(tmp_path / "out" / f"faces-{name}.png") as strip:
+            assert strip.mode == "RGB" and strip.size == (3 * 96 + 2 * 2, 2 * 96 + 2)  # 16 px tiles shown at ×6
         assert f"![{name.replace('-balanced', ' (balanced)')}](faces-{name}.png)" in report
 
 
@@ -209,5 +209,5 @@ def test_digits_path_on_a_tiny_bundle(tmp_path):
     row = next(line for line in report.splitlines() if line.startswith("| 0 |"))
     assert row.split(" | ")[1:3] == ["mean_difference", "20"]  # every test digit not labelled 0
     assert "| images | classifier accuracy |" in report
-    strip = Image.open(tmp_path / "digits-0.png")
-    assert strip.mode == "L" and strip.size == (2 * 84 + 2, 6 * 84 + 5 * 2)  # ×3 nearest neighbour
+    with Image.open(tmp_path / "digits-0.png") as strip:
+        assert strip.mode == "L" and strip.size == (2 * 84 + 2, 6 * 84 + 5 * 2)  # ×3 nearest neighbour
