@@ -25,7 +25,9 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# The browser demo's pure ES modules (static/js/) have unit tests of their own, run by Node's test runner.
 test: $(STAMP) chromium
+	node --test tests/js/
 	$(PY) -m pytest
 
 lint: $(STAMP)

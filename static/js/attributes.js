@@ -1,0 +1,77 @@
+/* Which attribute vectors a model offers, how the picker groups them and which it suggests.
+ *
+ * A model ships attribute vectors (the faces: one "balanced" and one plain vector per CelebA label;
+ * the digits: "add zero" … "add nine"); the person can add custom ones made from their own examples.
+ * These functions answer the picker's questions from the model's /models entry and the custom
+ * attributes: every name, the option groups, a text about a vector, the name to suggest next, a free
+ * name for a new custom attribute. Pure: Node's test runner imports this module as it is.
+ */
+
+/** Attributes people try first, in that order: the bias-corrected ("balanced") face edits, then the
+ * plain ones. A model opens on the first it has, and "Add" offers the next free one. */
+const SUGGESTED = ["Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair", "Wavy_Hair", "Mustache"];
+const SUGGESTED_NAMES = [...SUGGESTED.map((n) => `${n} (balanced)`), ...SUGGESTED];
+
+const BALANCED = "balanced";
+const BALANCED_GROUP = "balanced: other attributes held fixed";
+const CUSTOM_GROUP = "yours";
+
+/** The first of `names` people would try: a suggested one if there is one, else the first. */
+export function suggestedName(names) {
+  return SUGGESTED_NAMES.find((n) => names.includes(n)) ?? names[0];
+}
+
+/** The attribute a new model opens with (the faces' balanced "Smiling", the digits' "add zero"). */
+export function firstAttribute(model) {
+  const name = suggestedName(model.attributes.map((a) => a.name));
+  return model.attributes.find((a) => a.name === name);
+}
+
+/** Every attribute name: the model's, then the custom ones that do not shadow one of them. */
+export function attributeNames(model, custom) {
+  const builtIn = model ? model.attributes.map((a) => a.name) : [];
+  return [...builtIn, ...Object.keys(custom).filter((n) => !builtIn.includes(n))];
+}
+
+function methodText(method) {
+  return method.replace(/_/g, " ");
+}
+
+/** How a vector was made, for a slider's tooltip: "balanced: 812 with, 812 without". */
+export function describeAttribute(model, custom, name) {
+  if (custom[name]) {
+    const c = custom[name];
+    return `custom: ${c.n_positive} with, ${c.n_negative} without`;
+  }
+  const a = model && model.attributes.find((x) => x.name === name);
+  if (!a) return "";
+  return `${methodText(a.method)}: ${a.n_positive} with, ${a.n_negative} without`;
+}
+
+/** Option groups of the attribute picker (label → names): the model's vectors by how they were made,
+ * balanced first, then the person's own. A picker with one group shows no heading. */
+export function attributeGroups(model, custom) {
+  const builtIn = model ? model.attributes : [];
+  const balancedFirst = [...builtIn].sort((a, b) => (b.method === BALANCED) - (a.method === BALANCED));
+  const groups = new Map();
+  for (const a of balancedFirst) {
+    const label = a.method === BALANCED ? BALANCED_GROUP : methodText(a.method);
+    if (!groups.has(label)) groups.set(label, []);
+    groups.get(label).push(a.name);
+  }
+  const own = Object.keys(custom).filter((n) => !builtIn.some((a) => a.name === n));
+  if (own.length) groups.set(CUSTOM_GROUP, own);
+  return groups;
+}
+
+/** The picker's text for a name: custom ones say so. */
+export function optionLabel(custom, name) {
+  return custom[name] ? `${name} (custom)` : name;
+}
+
+/** The name typed for a new custom attribute ("custom" if none), numbered " 2", " 3"… past `taken`. */
+export function freeName(typed, taken) {
+  let name = typed.trim() || "custom";
+  for (let i = 2; taken.has(name); i++) name = `${name.replace(/ \d+$/, "")} ${i}`;
+  return name;
+}

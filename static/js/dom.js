@@ -1,0 +1,87 @@
+/* Small DOM helpers the panels share: look-ups, images, strips of frames, drop zones.
+ *
+ * A strip is a row of frames (a sweep, an interpolation, prior samples): each frame is a button whose
+ * click makes it the input, with an optional caption, and the strip as one PNG behind a download link.
+ */
+
+import { BLANK_IMAGE } from "./constants.js";
+
+/** The element with this id inside `root` (a panel, or the whole document). */
+export function find(root, id) {
+  return root.querySelector(`#${id}`);
+}
+
+/** `<tag class=…>text</tag>`. */
+export function element(tag, className = "", text = null) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== null) el.textContent = text;
+  return el;
+}
+
+/** Shows `src` in `img` (the blank pixel and the "empty" style for none); `alt` if given. */
+export function setImage(img, src, alt) {
+  img.src = src || BLANK_IMAGE;
+  if (alt) img.alt = alt;
+  img.classList.toggle("empty", !src);
+}
+
+function frameButton(src, what, label) {
+  const button = element("button", "frame");
+  button.type = "button";
+  button.setAttribute("aria-label", `Use ${what} as the input`);
+  button.title = `Use ${what} as the input`;
+  const img = element("img", "pic frame-img");
+  img.src = src;
+  img.alt = what;
+  button.append(img);
+  if (label !== undefined) button.append(element("span", "frame-label", label));
+  return button;
+}
+
+/** Renders frames as buttons (click = `onPick(index)`), captioned with `labels`, described for screen
+ * readers by `describe(index)`; `download` links to the whole `strip` image as `filename`. */
+export function renderStrip(container, images, { labels = [], describe, onPick, download, strip, filename } = {}) {
+  container.textContent = "";
+  images.forEach((src, i) => {
+    const button = frameButton(src, describe ? describe(i) : `frame ${i + 1}`, labels[i]);
+    button.addEventListener("click", () => onPick && onPick(i));
+    container.append(button);
+  });
+  if (!download) return;
+  if (strip) {
+    download.href = strip;
+    download.download = filename || "strip.png";
+    download.hidden = false;
+  } else {
+    download.hidden = true;
+  }
+}
+
+export function clearStrip(container, download) {
+  container.textContent = "";
+  if (download) download.hidden = true;
+}
+
+/** Files dropped on `zone` go to `onFiles(files)`; the zone is highlighted while a drag is over it. */
+export function wireDropZone(zone, onFiles) {
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    onFiles(Array.from(event.dataTransfer.files || []));
+  });
+}
+
+/** Files chosen in a file input go to `onFiles(files)`; the input is emptied so the same file can be
+ * chosen again. */
+export function wireFileInput(input, onFiles) {
+  input.addEventListener("change", () => {
+    onFiles(input.files);
+    input.value = "";
+  });
+}

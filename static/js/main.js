@@ -1,0 +1,60 @@
+/* IWAE Latent Lab: the browser side of the demo, started here.
+ *
+ * One page over the JSON API of app/: pick a model, draw or upload an input, move attribute sliders,
+ * interpolate, sample, make a custom attribute, look at the posterior, share the view as a link.
+ * Plain ES modules, no build step, no dependencies. This module creates the shared pieces (the store,
+ * the API, feedback, the session actions, the URL sync), mounts one module per panel on its section,
+ * and starts: load the models, restore a link or show a first view on the first model.
+ */
+
+import { createApi } from "./api.js";
+import { find } from "./dom.js";
+import { createFeedback } from "./feedback.js";
+import { mountCustomPanel } from "./panels/custom.js";
+import { mountEditPanel } from "./panels/edits.js";
+import { mountHeader } from "./panels/header.js";
+import { mountInputPanel } from "./panels/input.js";
+import { mountInterpolationPanel } from "./panels/interpolation.js";
+import { mountPosteriorPanel } from "./panels/posterior.js";
+import { mountSamplePanel } from "./panels/samples.js";
+import { mountSweep } from "./panels/sweep.js";
+import { createSession } from "./session.js";
+import { createStore, initialState } from "./store.js";
+import { createUrlSync } from "./urlsync.js";
+
+const store = createStore(initialState());
+const api = createApi();
+const feedback = createFeedback(document);
+const session = createSession({ store, api, feedback });
+const url = createUrlSync({ store, session, feedback });
+const app = { store, api, feedback, session, url };
+
+// Debug / test hook: a read-only view of the current state.
+window.latentLab = Object.freeze({
+  get state() {
+    return store.state;
+  },
+});
+
+const panel = (id) => find(document, id);
+const input = mountInputPanel(panel("input-panel"), app);
+const sweep = mountSweep(panel("edit-panel"), app);
+const edits = mountEditPanel(panel("edit-panel"), app, { sweep });
+mountInterpolationPanel(panel("interp-panel"), app);
+const samples = mountSamplePanel(panel("sample-panel"), app);
+mountPosteriorPanel(panel("posterior-panel"), app);
+mountCustomPanel(panel("custom-panel"), app, { addCustomAttribute: edits.addCustomAttribute, clearUsedDrawing: input.clearUsedDrawing });
+const header = mountHeader(document.body, app, { onModelPicked: samples.showFirstView });
+
+async function start() {
+  if (!(await header.loadModels())) return;
+  const restored = await url.restore();
+  if (!store.state.model) session.useModel(store.state.models[0].name);
+  // A restored link brings its own input; the samples are there to pick from.
+  if (restored) await samples.run();
+  else await samples.showFirstView();
+  url.save();
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,81 @@
+/* Panel 4, samples from the prior: a seeded, tempered batch of decoded prior samples.
+ *
+ * The seed is part of the link; "New seed" draws one. Clicking a sample makes it the input. The page's
+ * first view on a model is such a batch with its first sample as the input (`showFirstView`), unless
+ * the person has sent an input of their own meanwhile.
+ */
+
+import { NEW_SEED_LIMIT, SAMPLE_COUNT, SEED_RANGE } from "../constants.js";
+import { clearStrip, find, renderStrip } from "../dom.js";
+import { clampInt } from "../format.js";
+import { createLane } from "../scheduler.js";
+
+const TEMPERATURE_DIGITS = 2;
+
+export function mountSamplePanel(root, { store, api, feedback, session, url }) {
+  const seedInput = find(root, "seed");
+  const temperature = find(root, "temperature");
+  const temperatureValue = find(root, "temperature-value");
+  const countSelect = find(root, "sample-n");
+  const strip = find(root, "sample-strip");
+  const download = find(root, "sample-download");
+  const lane = createLane();
+
+  /** The seed field clamped; the store learns a typed value here if no change event told it yet. */
+  function committedSeed() {
+    const seed = clampInt(seedInput.value, SEED_RANGE);
+    seedInput.value = String(seed);
+    store.set({ seed });
+    return seed;
+  }
+
+  /** Draws a batch of prior samples into the strip; resolves with the answer (undefined on failure). */
+  async function run() {
+    const { model } = store.state;
+    if (!model) return undefined;
+    const seed = committedSeed();
+    const body = { model: model.name, n: clampInt(countSelect.value, SAMPLE_COUNT), seed, temperature: Number(temperature.value) };
+    const result = await feedback.track(root.id, lane((signal) => api("sample", { json: body, signal })));
+    if (!result) return undefined;
+    renderStrip(strip, result.images, {
+      describe: (i) => `sample ${i + 1} (seed ${seed})`,
+      onPick: (i) => session.setCurrentLatent(result.latents[i], result.images[i]),
+      download,
+      strip: result.strip,
+      filename: `${model.name}-samples-seed${seed}.png`,
+    });
+    return result;
+  }
+
+  /** A first view with something to play with: prior samples, the first one as the input. */
+  async function showFirstView() {
+    const model = store.state.model && store.state.model.name;
+    const samples = await run();
+    const state = store.state;
+    if (!samples || !state.model || state.model.name !== model || state.latent || state.inputRequested) return;
+    if (samples.latents && samples.latents.length) await session.setCurrentLatent(samples.latents[0], samples.images[0]);
+  }
+
+  function runAndRecord() {
+    run();
+    url.save();
+  }
+
+  find(root, "sample-run").addEventListener("click", runAndRecord);
+  find(root, "sample-new").addEventListener("click", () => {
+    store.set({ seed: Math.floor(Math.random() * NEW_SEED_LIMIT) });
+    runAndRecord();
+  });
+  seedInput.addEventListener("change", runAndRecord);
+  temperature.addEventListener("input", () => {
+    temperatureValue.textContent = Number(temperature.value).toFixed(TEMPERATURE_DIGITS);
+  });
+  temperature.addEventListener("change", run);
+
+  store.subscribe((state, changed) => {
+    if (changed.has("modelChoice")) clearStrip(strip, download);
+    if (changed.has("seed")) seedInput.value = String(state.seed);
+  });
+
+  return { run, showFirstView };
+}
