@@ -25,8 +25,13 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# Test tooling from npm (axe-core for the accessibility test), pinned by package-lock.json.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 # The browser demo's pure ES modules (static/js/) have unit tests of their own, run by Node's test runner.
-test: $(STAMP) chromium
+test: $(STAMP) $(NODE_STAMP) chromium
 	node --test tests/js/
 	$(PY) -m pytest
 
@@ -38,4 +43,4 @@ bench: $(STAMP)
 	$(PY) bench/serve_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) node_modules .pytest_cache artifacts

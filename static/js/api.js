@@ -29,7 +29,7 @@ export function describeError(status, body) {
   const detail = body && body.detail;
   if (typeof detail === "string" && detail) return detail;
   if (Array.isArray(detail) && detail.length) return detail.map(describeValidationError).join("; ");
-  if (detail && typeof detail === "object") return JSON.stringify(detail);
+  if (detail && typeof detail === "object" && !Array.isArray(detail)) return JSON.stringify(detail);
   if (status === 413) return "That file is too large for the server.";
   if (status === 404) return "The server does not know this request (404).";
   if (status >= 500) return `The server ran into a problem (${status}). Please try again.`;

@@ -366,3 +366,27 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     page.click("#bounds-run")
     expect(page.locator("#bounds-chart svg circle")).to_have_count(4, timeout=60_000)
     assert page.console.errors == []
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("model", ["digits", "faces"])
+def test_no_serious_accessibility_violation_for_either_model(page: Page, model: str):
+    """axe-core (from npm, installed by `make test`) audits the whole page once each model's first view
+    is on screen; a serious or critical violation fails the test, naming the rule and the elements."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm install` (make test does)")
+    open_demo(page)
+    if model != "digits":
+        page.select_option("#model-select", model)
+        expect(page.locator("#model-info")).to_contain_text("64×64 colour")
+        page.wait_for_selector("body[data-ready=true]")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)

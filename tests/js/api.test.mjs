@@ -37,8 +37,8 @@ test("an empty detail falls back to a sentence for the status", () => {
 
 test("an object detail is shown as JSON, never as [object Object]", () => {
   assert.equal(describeError(400, { detail: { reason: "x" } }), '{"reason":"x"}');
-  // An empty list is an object too, so it shows as "[]": the page has always done so (kept as it was).
-  assert.equal(describeError(422, { detail: [] }), "[]");
+  // An empty list of errors says nothing: fall back to the status, never show "[]".
+  assert.equal(describeError(422, { detail: [] }), "The request failed (422).");
 });
 
 /** An api() over a fake fetch that records its calls and answers `respond(path, init)`. */
