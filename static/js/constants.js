@@ -11,8 +11,8 @@ export const SLIDER_MIN = -3;
 export const SLIDER_MAX = 3;
 export const SLIDER_STEP = 0.1;
 
-/** A slider being dragged asks for an edited image at most every EDIT_DEBOUNCE_MS. */
-export const EDIT_DEBOUNCE_MS = 80;
+/** A slider let go: the sweep of another attribute is asked for once the hand has been still this long. */
+export const SWEEP_DEBOUNCE_MS = 80;
 /** A drawing is encoded this long after the pen is lifted, so a quick second stroke is included. */
 export const ENCODE_DEBOUNCE_MS = 250;
 /** Typing a number of interpolation steps waits this long before asking again. */

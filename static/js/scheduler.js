@@ -1,4 +1,4 @@
-/* Request lanes and debouncing: the page never shows an out-of-date answer.
+/* Request lanes, followers and debouncing: the page never shows an out-of-date answer.
  *
  * A lane is one kind of request that only its latest call matters for (the edited image, the sweep,
  * the interpolation…). Each call aborts the one before; an answer that arrives after a newer call
@@ -41,6 +41,41 @@ export function createLane() {
     abortCurrent();
   };
   return lane;
+}
+
+/** A follower runs `task` for a stream of changes (a dragged slider) at the pace of its answers: at
+ * most one call in flight; changes that arrive meanwhile collapse into one more call, made as soon as
+ * the answer arrives. Intermediate values are dropped, never queued, and the last change is always
+ * sent, so the image moves with the drag and ends on its last value. `task` reads the current value
+ * itself when it starts. A failed call is reported (the promise rejects) unless a newer change is
+ * already waiting, which then runs instead. */
+export function createFollower(task) {
+  let inFlight = null;
+  let again = false;
+
+  async function run() {
+    try {
+      do {
+        again = false;
+        try {
+          await task();
+        } catch (err) {
+          if (!again) throw err;
+        }
+      } while (again);
+    } finally {
+      inFlight = null;
+    }
+  }
+
+  return function follow() {
+    if (inFlight) {
+      again = true;
+    } else {
+      inFlight = run();
+    }
+    return inFlight;
+  };
 }
 
 /** `fn` called `ms` after the last of a burst of calls, with that call's arguments; `.cancel()` drops

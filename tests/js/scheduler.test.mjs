@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createLane, debounce, isCancellation, STALE } from "../../static/js/scheduler.js";
+import { createFollower, createLane, debounce, isCancellation, STALE } from "../../static/js/scheduler.js";
 
 /** A request whose answer the test releases by hand; it rejects like fetch when its signal aborts. */
 function deferredRequest(log, name) {
@@ -108,4 +108,70 @@ test("a cancelled debounce never calls", async () => {
   debounced.cancel();
   await wait(40);
   assert.equal(called, false);
+});
+
+// ---- followers: a dragged slider at the pace of the answers ----
+
+/** A task whose calls the test answers by hand, one at a time, recording the value each call read. */
+function manualTask(read) {
+  const calls = [];
+  const task = () =>
+    new Promise((resolve, reject) => {
+      calls.push({ value: read(), resolve, reject });
+    });
+  return { task, calls };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test("a follower keeps one call in flight and sends the newest value when it answers", async () => {
+  let slider = 0;
+  const { task, calls } = manualTask(() => slider);
+  const follow = createFollower(task);
+  const done = follow();
+  for (slider = 1; slider <= 10; slider++) follow(); // a fast drag while the first answer is awaited
+  slider = 10;
+  assert.equal(calls.length, 1, "no second request while one is in flight");
+  calls[0].resolve();
+  await tick();
+  assert.deepEqual(calls.map((c) => c.value), [0, 10], "the values in between are dropped, the last is sent");
+  calls[1].resolve();
+  await done;
+  assert.equal(calls.length, 2);
+});
+
+test("a follower starts again for the next drag once idle, and every drag ends on its last value", async () => {
+  let slider = 0;
+  const { task, calls } = manualTask(() => slider);
+  const follow = createFollower(task);
+  const first = follow();
+  calls[0].resolve();
+  await first;
+  slider = 3;
+  const second = follow();
+  assert.equal(calls.length, 2);
+  slider = 4;
+  follow();
+  calls[1].resolve();
+  await tick();
+  calls[2].resolve();
+  await second;
+  assert.deepEqual(calls.map((c) => c.value), [0, 3, 4]);
+});
+
+test("a failed call is reported unless a newer value is waiting, which then runs", async () => {
+  let slider = 0;
+  const { task, calls } = manualTask(() => slider);
+  const follow = createFollower(task);
+  const failing = settle(follow());
+  calls[0].reject(new Error("server down"));
+  assert.equal((await failing).error.message, "server down");
+  const recovering = settle(follow());
+  slider = 1;
+  follow();
+  calls[1].reject(new Error("stale failure"));
+  await tick();
+  calls[2].resolve("fine");
+  assert.deepEqual(await recovering, { value: undefined });
+  assert.deepEqual(calls.map((c) => c.value), [0, 0, 1]);
 });

@@ -1,17 +1,18 @@
 /* Panel 2, editing with attributes: the attribute picker, one slider per attribute, the edited image.
  *
- * Sliders combine: the edited image is the current latent plus every non-zero slider's vector, asked
- * for while a slider moves (debounced, latest answer wins). "Use edited as input" bakes the edits into
+ * Sliders combine: the edited image is the current latent plus every non-zero slider's vector. While a
+ * slider moves the image follows it at the server's pace: one request in flight, the newest slider
+ * value sent as soon as the answer arrives (values in between are skipped, never queued). "Use edited as input" bakes the edits into
  * the latent; "Reset sliders" sets them all to 0. The sweep strip below (sweep.js) follows the sliders.
  * Custom attributes made in panel 6 arrive here as a new slider (`addCustomAttribute`).
  */
 
-import { EDIT_DEBOUNCE_MS, SLIDER_MAX, SLIDER_MIN, SLIDER_STEP } from "../constants.js";
+import { SLIDER_MAX, SLIDER_MIN, SLIDER_STEP, SWEEP_DEBOUNCE_MS } from "../constants.js";
 import { element, find, setImage } from "../dom.js";
 import { attributeGroups, attributeNames, describeAttribute, optionLabel, suggestedName } from "../attributes.js";
 import { activeEdits, editSummary, sweptAttribute, withoutEdit, withScale, zeroScales } from "../edits.js";
 import { formatScale } from "../format.js";
-import { createLane, debounce } from "../scheduler.js";
+import { createFollower, createLane, debounce } from "../scheduler.js";
 import { changedAny } from "../store.js";
 
 const sliderId = (index) => `slider-${index}`;
@@ -51,8 +52,8 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
     sweep.refresh();
   }
 
-  const scheduleEdited = debounce(refreshEdited, EDIT_DEBOUNCE_MS);
-  const scheduleSweep = debounce(() => sweep.refresh(), EDIT_DEBOUNCE_MS);
+  const followEdited = createFollower(refreshEdited); // a drag: no debounce, the latest value wins
+  const scheduleSweep = debounce(() => sweep.refresh(), SWEEP_DEBOUNCE_MS);
 
   // ---- actions ----
 
@@ -90,7 +91,7 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
       moving = false;
     }
     sweep.markCurrentFrame();
-    scheduleEdited();
+    followEdited();
   }
 
   /** A slider let go: the sweep of another attribute depends on it, and the link records it. */

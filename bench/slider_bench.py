@@ -1,0 +1,101 @@
+"""How well the edited image follows a dragged slider, in headless Chromium against the real service.
+
+    python bench/slider_bench.py [--model digits] [--drags 5] [--steps 90] [--interval 16]
+
+A drag is `steps` slider `input` events `interval` ms apart (90 × 16 ms: a 1.5 s drag at 60 Hz), sent
+in the page; a MutationObserver times every change of the edited image. Prints, per drag and as the
+median over drags: image updates per second during the drag, the delay from the drag's start to the
+first update, and the delay from its end to the last. Run it on idle cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from app.local_server import ServerFailed, local_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+DRAG = """async ([steps, interval]) => {
+  const slider = document.querySelector('#sliders input[type=range]');
+  const view = document.querySelector('#edited-view');
+  const changes = [];
+  let start = 0;
+  const observer = new MutationObserver(() => changes.push(performance.now() - start));
+  observer.observe(view, { attributes: true, attributeFilter: ['src'] });
+  start = performance.now();
+  for (let i = 1; i <= steps; i++) {
+    slider.value = String(-3 + 6 * i / steps);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+  const end = performance.now() - start;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  observer.disconnect();
+  return { end, changes };
+}"""
+
+
+def measure(url: str, model: str, drags: int, steps: int, interval: int) -> list[dict[str, float]]:
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        if page.locator("#model-select").input_value() != model:
+            page.select_option("#model-select", model)
+        page.wait_for_function("document.querySelector('#edited-view').src.startsWith('data:image/png')")
+        page.wait_for_selector("#sliders input[type=range]")
+        for _ in range(drags):
+            drag = page.evaluate(DRAG, [steps, interval])
+            during = [t for t in drag["changes"] if t <= drag["end"]]
+            results.append(
+                {
+                    "updates_per_s": len(during) / (drag["end"] / 1000),
+                    "first_ms": drag["changes"][0] if drag["changes"] else float("nan"),
+                    "settle_ms": (drag["changes"][-1] - drag["end"]) if drag["changes"] else float("nan"),
+                }
+            )
+        browser.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="digits")
+    parser.add_argument("--drags", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=90)
+    parser.add_argument("--interval", type=int, default=16, help="ms between input events")
+    parser.add_argument("--url", default=None, help="a running server instead of starting one")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"no Chromium at {CHROMIUM} (make chromium)")
+    try:
+        if args.url:
+            results = measure(args.url, args.model, args.drags, args.steps, args.interval)
+        else:
+            log_path = Path(tempfile.mkdtemp(prefix="slider-bench-")) / "server.log"
+            with local_server(log_path) as url:
+                results = measure(url, args.model, args.drags, args.steps, args.interval)
+    except ServerFailed as failure:
+        raise SystemExit(str(failure)) from None
+    print(f"{args.model}: {args.drags} drags of {args.steps} input events {args.interval} ms apart (server path)")
+    print(f"{'drag':>6} {'updates/s':>10} {'first ms':>9} {'settle ms':>10}")
+    for i, r in enumerate(results, 1):
+        print(f"{i:>6} {r['updates_per_s']:10.1f} {r['first_ms']:9.1f} {r['settle_ms']:10.1f}")
+    median = {key: statistics.median(r[key] for r in results) for key in results[0]}
+    print(f"{'median':>6} {median['updates_per_s']:10.1f} {median['first_ms']:9.1f} {median['settle_ms']:10.1f}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
