@@ -2,8 +2,10 @@
 
 Every function has a fully static input signature, and batches are padded up to a bucket size, so
 after warm-up no request traces a graph or meets a new tensor shape; importance samples are drawn in
-chunks of a fixed size inside one graph. One lock per model keeps two requests from oversubscribing
-the cores with the same model at once. Takes and returns numpy:
+chunks of a fixed size inside one graph. Encoding and decoding are micro-batched (app/batching.py):
+concurrent requests share one call. The expensive operations (many importance samples, posterior
+samples) run one at a time in their own lane, so they never hold up the cheap ones, and both refuse
+work beyond their queue bounds. Takes and returns numpy:
 
     inputs   (B, H, W, C) float32   what the model reads (the likelihood's serving inputs)
     latents  (B, d) float32         the top stochastic layer, the prior's N(0, I) space
@@ -13,14 +15,15 @@ the cores with the same model at once. Takes and returns numpy:
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
+from app.batching import BatchObserver, Lane, MicroBatcher
 from model.bundle import Bundle
 
 BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger requests are split
@@ -28,6 +31,15 @@ SAMPLE_BUCKETS = (8, 64)  # posterior samples drawn for `samples=n`, n ≤ 64
 POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
 
 InferenceObserver = Callable[[str, str, float], None]  # (model, operation, seconds), e.g. a Prometheus histogram
+
+
+@dataclass(frozen=True)
+class Queueing:
+    """How requests wait (from the service's settings)."""
+
+    batch_wait: float = 0.002  # seconds a request waits for company before its batch runs
+    batch_queue: int = 256  # requests waiting per batched operation before 503
+    expensive_queue: int = 8  # expensive requests waiting per model before 503
 
 
 def bucket(n: int, buckets: tuple[int, ...] = BATCH_BUCKETS) -> int:
@@ -44,11 +56,18 @@ def chunk_size(image_shape: tuple[int, int, int]) -> int:
 class CompiledModel:
     """A bundle's model behind compiled, bucketed functions on one device."""
 
-    def __init__(self, bundle: Bundle, device: str, observe: InferenceObserver | None = None):
+    def __init__(
+        self,
+        bundle: Bundle,
+        device: str,
+        observe: InferenceObserver | None = None,
+        queueing: Queueing | None = None,
+        batches: BatchObserver | None = None,
+    ):
         self.bundle, self.device, self.observe = bundle, device, observe
+        queueing = queueing or Queueing()
         config = bundle.config.model
         self.chunk = chunk_size(config.image_shape)
-        self._lock = threading.Lock()
         model = bundle.model
         image, latent = list(config.image_shape), config.latent_size
         self._encode = {
@@ -80,6 +99,25 @@ class CompiledModel:
 
         self._log_weights = log_weights
         self._posterior = {k: posterior_fn(k) for k in SAMPLE_BUCKETS}
+        largest = BATCH_BUCKETS[-1]
+        name = bundle.name
+        self._encode_batcher = MicroBatcher(
+            f"{name}/encode",
+            lambda rows: self._timed("encode", self._batched, self._encode, rows),
+            largest,
+            queueing.batch_wait,
+            queueing.batch_queue,
+            batches,
+        )
+        self._decode_batcher = MicroBatcher(
+            f"{name}/decode",
+            lambda rows: self._timed("decode", self._batched, self._decode, rows),
+            largest,
+            queueing.batch_wait,
+            queueing.batch_queue,
+            batches,
+        )
+        self._expensive = Lane(f"{name}/likelihood", capacity=1, max_waiting=queueing.expensive_queue, observer=batches)
         for function in self.functions():
             # Each traces exactly once, at warm-up; TensorFlow would count the sibling graphs of one Python
             # function (one per bucket and model) as "frequent retracing" and warn.
@@ -100,10 +138,19 @@ class CompiledModel:
             for posterior in self._posterior.values():
                 posterior(x, np.zeros(2, np.int64))
 
+    def _timed(self, operation: str, function: Callable, *args):
+        """Runs function(*args) on the model's device; reports the time spent to `observe`."""
+        with tf.device(self.device):
+            began = time.perf_counter()
+            result = function(*args)
+        if self.observe is not None:
+            self.observe(self.bundle.name, operation, time.perf_counter() - began)
+        return result
+
     @contextmanager
     def _running(self, operation: str) -> Iterator[None]:
-        """Holds the model's lock and device scope; reports the time spent to `observe`."""
-        with self._lock, tf.device(self.device):
+        """Expensive work: in the model's lane (one at a time, bounded waiting), timed."""
+        with self._expensive, tf.device(self.device):
             began = time.perf_counter()
             yield
             if self.observe is not None:
@@ -127,14 +174,12 @@ class CompiledModel:
     def encode(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std of the top layer, q(h_L|x) following the means below: (B, H, W, C) →
         (B, d), (B, d)."""
-        with self._running("encode"):
-            mean, std = self._batched(self._encode, inputs)
+        mean, std = self._encode_batcher(inputs.astype(np.float32))
         return mean, std
 
     def decode(self, latents: np.ndarray) -> np.ndarray:
         """Mean images of latents (B, d) → (B, H, W, C) intensities in [0, 1]."""
-        with self._running("decode"):
-            (images,) = self._batched(self._decode, latents.astype(np.float32))
+        (images,) = self._decode_batcher(latents.astype(np.float32))
         return images
 
     def log_weights(self, inputs: np.ndarray, k: int, seed: int) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,16 @@ class Settings(BaseSettings):
         40_000_000, description="largest accepted width × height, checked before decoding (413 above)"
     )
     max_attribute_images: PositiveInt = Field(64, description="most images per side of POST /attributes/custom")
+    batch_wait_ms: PositiveFloat = Field(
+        2.0, description="how long a decode or encode waits for concurrent requests to share its model call"
+    )
+    batch_queue: PositiveInt = Field(
+        256, description="decode or encode requests waiting per model before the next is refused with 503"
+    )
+    expensive_queue: PositiveInt = Field(
+        8,
+        description="log-likelihood and posterior-sample requests waiting per model before 503 (one runs at a time)",
+    )
     warm_up: bool = Field(True, description="run every compiled function once per shape before reporting ready")
     load_in_background: bool = Field(
         True,

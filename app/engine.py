@@ -15,7 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from app.compiled import CompiledModel, InferenceObserver
+from app.batching import BatchObserver
+from app.compiled import CompiledModel, InferenceObserver, Queueing
 from app.exceptions import UnknownModel
 from app.served import Limits, ServedModel
 from model.bundle import load_bundle
@@ -27,11 +28,20 @@ log = logging.getLogger(__name__)
 class Engine:
     """All models of one bundles directory. Thread-safe."""
 
-    def __init__(self, bundles_dir: str | Path, observe: InferenceObserver | None = None, limits: Limits | None = None):
+    def __init__(
+        self,
+        bundles_dir: str | Path,
+        observe: InferenceObserver | None = None,
+        limits: Limits | None = None,
+        queueing: Queueing | None = None,
+        batches: BatchObserver | None = None,
+    ):
         self.bundles_dir = Path(bundles_dir)
         self.device = device_name()
         self.observe = observe  # (model, operation, seconds) after each compiled call
         self.limits = limits or Limits()
+        self.queueing = queueing or Queueing()
+        self.batches = batches  # batch sizes, queue depths and refusals, e.g. for Prometheus
         self.failures: dict[str, str] = {}  # bundle name → why it was skipped
         self._models: dict[str, ServedModel] = {}
         self._ready = threading.Event()
@@ -56,7 +66,7 @@ class Engine:
     def _load_one(self, directory: Path, warm_up: bool) -> None:
         began = time.perf_counter()
         try:
-            compiled = CompiledModel(load_bundle(directory), self.device, self.observe)
+            compiled = CompiledModel(load_bundle(directory), self.device, self.observe, self.queueing, self.batches)
             if warm_up:
                 compiled.warm_up()
         except Exception as error:  # a broken bundle must not take the others down

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.exceptions import ServiceError
+from app.exceptions import Overloaded, ServiceError
 from app.schemas import Message
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ ERROR_RESPONSES = {
         "model": Message,
         "description": "invalid field (out of range, wrong latent length, NaN, truncated image, …)",
     },
-    503: {"model": Message, "description": "models still loading"},
+    503: {"model": Message, "description": "models still loading, or too many requests waiting (see Retry-After)"},
 }
 
 
@@ -47,8 +47,9 @@ async def validation_error(request: Request, error: RequestValidationError) -> J
 
 
 async def known_error(request: Request, error: ServiceError) -> JSONResponse:
-    """Each kind of refusal carries its own status (app/exceptions.py)."""
-    return JSONResponse({"detail": str(error)}, status_code=error.status)
+    """Each kind of refusal carries its own status (app/exceptions.py); overload says when to retry."""
+    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, Overloaded) else None
+    return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

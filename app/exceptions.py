@@ -46,3 +46,10 @@ class UnsupportedImage(ImageError):
 
 class BrokenImage(ImageError):
     """A recognised format whose data is truncated or corrupted."""
+
+
+class Overloaded(ServiceError):
+    """More requests waiting than the service queues: come back shortly (sent with Retry-After)."""
+
+    status = 503
+    retry_after_seconds = 1

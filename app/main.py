@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app import errors, openapi
+from app.compiled import Queueing
 from app.config import Settings
 from app.engine import Engine
 from app.limits import BodyLimitMiddleware
@@ -36,7 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limits = Limits(settings.max_image_pixels, settings.max_attribute_images)
-        engine = Engine(settings.bundles_dir, observe=metrics.observe_inference, limits=limits)
+        queueing = Queueing(settings.batch_wait_ms / 1000, settings.batch_queue, settings.expensive_queue)
+        engine = Engine(
+            settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=metrics.batch_observer()
+        )
         app.state.engine = engine
         if settings.load_in_background:  # /healthz answers at once; /readyz is 503 until loaded
             threading.Thread(target=engine.load, args=(settings.warm_up,), name="load-models", daemon=True).start()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.batching import BatchObserver
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -32,8 +34,32 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.batch_rows = Histogram(
+            "iwae_batch_rows",
+            "rows (latents or images) per micro-batched model call",
+            ["operation"],
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "iwae_queue_depth", "requests waiting when the last one arrived", ["operation"], registry=self.registry
+        )
+        self.shed = Counter(
+            "iwae_shed_requests",
+            "requests refused with 503 because the queue was full",
+            ["operation"],
+            registry=self.registry,
+        )
+
     def observe_inference(self, model: str, operation: str, seconds: float) -> None:
         self.inference.labels(model, operation).observe(seconds)
+
+    def batch_observer(self) -> BatchObserver:
+        return BatchObserver(
+            batch=lambda operation, rows: self.batch_rows.labels(operation).observe(rows),
+            depth=lambda operation, waiting: self.queue_depth.labels(operation).set(waiting),
+            shed=lambda operation: self.shed.labels(operation).inc(),
+        )
 
 
 class MetricsMiddleware:

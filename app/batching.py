@@ -1,0 +1,124 @@
+"""Micro-batching and load shedding: concurrent requests share one compiled call, overload is refused.
+
+A MicroBatcher owns one operation of one model (decode, encode) and one worker thread. A request hands
+it rows (latents, images) and waits; the worker takes the first waiting request, gathers whatever
+else arrives within `max_wait` seconds (up to `max_rows` rows), runs the operation once on all rows,
+and gives every request exactly its own rows of the answer. Under load, requests find company at
+once and the cores do one large product instead of many small ones; alone, a request waits at most
+`max_wait`. Its queue is bounded: a request that finds `max_queue` requests waiting is refused with
+Overloaded (HTTP 503, Retry-After) instead of waiting behind them.
+
+A Lane is the same bound without the batching, for expensive work (log-likelihoods with many
+importance samples, posterior samples) that must not hold up the cheap operations.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.exceptions import Overloaded
+
+Operation = Callable[[np.ndarray], list[np.ndarray]]  # rows (N, …) → outputs, each (N, …)
+
+
+@dataclass(frozen=True)
+class BatchObserver:
+    """Hooks for metrics: a batch's size in rows, the queue depth a request met, a refusal."""
+
+    batch: Callable[[str, int], None] = lambda operation, rows: None
+    depth: Callable[[str, int], None] = lambda operation, waiting: None
+    shed: Callable[[str], None] = lambda operation: None
+
+
+@dataclass
+class _Request:
+    rows: np.ndarray
+    answer: Future = field(default_factory=Future)
+
+
+class MicroBatcher:
+    """One operation, gathered: `batcher(rows)` → that operation's outputs for exactly those rows."""
+
+    def __init__(
+        self,
+        name: str,
+        run: Operation,
+        max_rows: int,
+        max_wait: float = 0.002,
+        max_queue: int = 256,
+        observer: BatchObserver | None = None,
+    ):
+        self.name, self.run, self.max_rows, self.max_wait = name, run, max_rows, max_wait
+        self.observer = observer or BatchObserver()
+        self._waiting: queue.Queue[_Request] = queue.Queue(maxsize=max_queue)
+        self._worker = threading.Thread(target=self._serve, name=f"batch-{name}", daemon=True)
+        self._worker.start()
+
+    def __call__(self, rows: np.ndarray) -> list[np.ndarray]:
+        request = _Request(rows)
+        self.observer.depth(self.name, self._waiting.qsize())
+        try:
+            self._waiting.put_nowait(request)
+        except queue.Full:
+            self.observer.shed(self.name)
+            raise Overloaded(f"the server is busy ({self.name}): try again in a moment") from None
+        return request.answer.result()
+
+    def _gather(self) -> list[_Request]:
+        """The first waiting request and whatever else arrives within max_wait, up to max_rows rows."""
+        batch = [self._waiting.get()]
+        rows = len(batch[0].rows)
+        deadline = time.perf_counter() + self.max_wait
+        while rows < self.max_rows:
+            try:
+                nxt = self._waiting.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                break
+            batch.append(nxt)
+            rows += len(nxt.rows)
+        return batch
+
+    def _serve(self) -> None:
+        while True:
+            batch = self._gather()
+            try:
+                outputs = self.run(np.concatenate([r.rows for r in batch]))
+            except Exception as error:  # every request of the batch learns why
+                for request in batch:
+                    request.answer.set_exception(error)
+                continue
+            self.observer.batch(self.name, sum(len(r.rows) for r in batch))
+            start = 0
+            for request in batch:
+                end = start + len(request.rows)
+                request.answer.set_result([out[start:end] for out in outputs])
+                start = end
+
+
+class Lane:
+    """At most `capacity` calls of expensive work at once; one more waits, beyond `max_waiting` waiting
+    calls a request is refused with Overloaded."""
+
+    def __init__(self, name: str, capacity: int = 1, max_waiting: int = 4, observer: BatchObserver | None = None):
+        self.name = name
+        self.observer = observer or BatchObserver()
+        self._running = threading.Semaphore(capacity)
+        self._admitted = threading.BoundedSemaphore(capacity + max_waiting)
+
+    def __enter__(self) -> Lane:
+        if not self._admitted.acquire(blocking=False):
+            self.observer.shed(self.name)
+            raise Overloaded(f"the server is busy ({self.name}): try again in a moment")
+        self._running.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._running.release()
+        self._admitted.release()

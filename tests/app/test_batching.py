@@ -1,0 +1,136 @@
+"""Micro-batching and shedding: concurrent requests share a call and each gets exactly its own rows;
+a full queue refuses with 503 and Retry-After, and the service stays healthy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from app_fixtures import DIGITS_LATENT
+
+from app.batching import BatchObserver, Lane, MicroBatcher
+from app.exceptions import Overloaded
+
+
+def wait_until(condition, timeout: float = 10.0) -> None:
+    """Polls `condition` until it holds; fails the test (never hangs it) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def gated(log: list[int], gate: threading.Event):
+    """An operation that records each batch's size, waits for the gate on its first call, and doubles."""
+
+    def run(rows: np.ndarray) -> list[np.ndarray]:
+        log.append(len(rows))
+        if len(log) == 1:
+            gate.wait(timeout=10)
+        return [rows * 2.0, rows.sum(axis=1)]
+
+    return run
+
+
+def test_concurrent_requests_share_calls_and_each_gets_its_own_rows():
+    sizes, gate = [], threading.Event()
+    batcher = MicroBatcher("double", gated(sizes, gate), max_rows=64, max_wait=0.05)
+    requests = [np.full((1 + i % 3, 4), float(i)) for i in range(24)]
+    with ThreadPoolExecutor(24) as pool:
+        futures = [pool.submit(batcher, requests[0])]
+        wait_until(lambda: sizes)  # the first runs alone, held at the gate
+        futures += [pool.submit(batcher, rows) for rows in requests[1:]]
+        wait_until(lambda: batcher._waiting.qsize() == 23)  # the rest queue up behind it
+        gate.set()
+        answers = [f.result(timeout=10) for f in futures]
+    for rows, (doubled, sums) in zip(requests, answers, strict=True):
+        np.testing.assert_array_equal(doubled, rows * 2)
+        np.testing.assert_array_equal(sums, rows.sum(axis=1))
+    assert sum(sizes) == sum(len(r) for r in requests)
+    assert len(sizes) == 2  # the first alone, then the other 23 (46 rows) gathered into one call
+
+
+def test_a_full_queue_refuses_and_the_waiting_requests_still_finish():
+    sizes, gate, shed = [], threading.Event(), []
+    observer = BatchObserver(shed=shed.append)
+    batcher = MicroBatcher("slow", gated(sizes, gate), max_rows=1, max_wait=0.0, max_queue=2, observer=observer)
+    with ThreadPoolExecutor(3) as pool:
+        running = pool.submit(batcher, np.ones((1, 2)))
+        wait_until(lambda: sizes)
+        waiting = [pool.submit(batcher, np.ones((1, 2))) for _ in range(2)]
+        wait_until(lambda: batcher._waiting.qsize() == 2)
+        with pytest.raises(Overloaded, match="busy") as refused:
+            batcher(np.ones((1, 2)))
+        assert refused.value.status == 503 and shed == ["slow"]
+        gate.set()
+        assert all(np.array_equal(f.result(timeout=10)[0], np.full((1, 2), 2.0)) for f in [running, *waiting])
+
+
+def test_a_failing_call_fails_every_request_of_its_batch_and_the_next_batch_runs():
+    calls = []
+
+    def run(rows):
+        calls.append(len(rows))
+        if len(calls) == 1:
+            raise ValueError("bad batch")
+        return [rows]
+
+    batcher = MicroBatcher("flaky", run, max_rows=8)
+    with pytest.raises(ValueError, match="bad batch"):
+        batcher(np.zeros((2, 1)))
+    np.testing.assert_array_equal(batcher(np.ones((3, 1)))[0], np.ones((3, 1)))
+
+
+def test_the_expensive_lane_runs_one_at_a_time_and_refuses_beyond_its_waiting_room():
+    lane = Lane("likelihood", capacity=1, max_waiting=1)
+    inside, release = threading.Event(), threading.Event()
+
+    def work():
+        with lane:
+            inside.set()
+            release.wait(timeout=10)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(work)
+        inside.wait(timeout=10)
+        second = pool.submit(work)  # waits its turn
+        wait_until(lambda: lane._admitted._value == 0)
+        with pytest.raises(Overloaded):
+            with lane:
+                pass
+        release.set()
+        first.result(timeout=10), second.result(timeout=10)
+    with lane:  # free again
+        pass
+
+
+def test_concurrent_decodes_through_the_api_equal_their_lone_answers(client):
+    latents = [np.random.default_rng(i).standard_normal(DIGITS_LATENT).round(3).tolist() for i in range(16)]
+
+    def decode(latent):
+        response = client.post("/decode", json={"model": "digits", "latents": [latent]})
+        assert response.status_code == 200, response.text
+        return response.json()["images"][0]
+
+    lone = [decode(z) for z in latents]
+    with ThreadPoolExecutor(16) as pool:
+        together = list(pool.map(decode, latents))
+    assert together == lone  # PNG bytes equal: the same pixels, whatever the batch
+
+
+def test_an_overloaded_model_answers_503_with_retry_after(client, engine, monkeypatch):
+    served = engine.model("digits")
+
+    def busy(latents):
+        raise Overloaded("the server is busy (digits/decode): try again in a moment")
+
+    monkeypatch.setattr(served, "decode", busy)
+    response = client.post("/decode", json={"model": "digits", "latents": [[0.0] * DIGITS_LATENT]})
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert "busy" in response.json()["detail"]
+    monkeypatch.undo()
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * DIGITS_LATENT]}).status_code == 200
