@@ -14,12 +14,18 @@ from model.cli import add_model_commands
 
 
 def _serve(args: argparse.Namespace) -> None:
+    import signal
+
     import uvicorn
 
     from app.config import Settings
     from app.main import create_app
 
     overrides = {"bundles_dir": args.bundles} if args.bundles else {}
+    # Uvicorn turns SIGTERM into a graceful shutdown (stop accepting, finish every request in flight),
+    # then raises the signal again for the handler it found at start. That handler is this no-op, so
+    # a drained server exits 0: a container runtime or Kubernetes reads 143 (killed) as a crash.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     uvicorn.run(create_app(Settings(**overrides)), host=args.host, port=args.port, log_level=args.log_level)
 
 

@@ -39,10 +39,9 @@ def status(url: str) -> int | None:
         return None
 
 
-@contextmanager
-def local_server(log_path: Path, bundles: Path | None = None, timeout: float = 300) -> Iterator[str]:
-    """Yields the root URL of a fresh `iwae serve` once /readyz says 200 (its output goes to
-    `log_path`); stops it on exit. Raises ServerFailed when it dies or is not ready within `timeout` s."""
+def start_server(log_path: Path, bundles: Path | None = None, timeout: float = 300) -> tuple[subprocess.Popen, str]:
+    """A fresh `iwae serve` (its output in `log_path`) and its root URL, once /readyz says 200. Raises
+    ServerFailed (after stopping it) when it dies or is not ready within `timeout` seconds."""
     port = free_port()
     command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning"] + (["--bundles", str(bundles)] if bundles else [])
@@ -50,19 +49,35 @@ def local_server(log_path: Path, bundles: Path | None = None, timeout: float = 3
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while status(f"{url}/readyz") != 200:
+        failure = None
+        if server.poll() is not None:
+            failure = f"the server exited with code {server.returncode}"
+        elif time.monotonic() > deadline:
+            failure = f"the server was not ready within {timeout:.0f} s"
+        if failure:
+            stop_server(server)
+            raise ServerFailed(f"{failure}:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.25)
+    return server, url
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 20) -> int:
+    """SIGTERM (what a container runtime sends), then SIGKILL after `timeout` s; the exit code."""
+    server.terminate()
     try:
-        deadline = time.monotonic() + timeout
-        while status(f"{url}/readyz") != 200:
-            if server.poll() is not None:
-                raise ServerFailed(f"the server exited with code {server.returncode}:\n{log_path.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise ServerFailed(f"the server was not ready within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
+        return server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        return server.wait()
+
+
+@contextmanager
+def local_server(log_path: Path, bundles: Path | None = None, timeout: float = 300) -> Iterator[str]:
+    """Yields the root URL of a fresh `iwae serve` (start_server); stops it on exit."""
+    server, url = start_server(log_path, bundles, timeout)
+    try:
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
