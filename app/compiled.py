@@ -30,8 +30,8 @@ from model.bundle import Bundle
 BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger requests are split
 SAMPLE_BUCKETS = (8, 64)  # posterior samples drawn for `samples=n`, n ≤ 64
 # A request with at least this many rows (a sweep, a path, a sample strip) fills a bucket by itself and
-# runs in its own thread: gathering it with others only made it wait for the batching thread (measured
-# with bench/wrk_bench.sh: 16-frame sweeps 316 req/s alone, 194 through the batcher).
+# runs in the request's own thread: gathering it with others only made it wait for the batching thread
+# (measured with bench/wrk_bench.sh: 16-frame sweeps 316 req/s alone, 194 through the batcher).
 DIRECT_ROWS = 8
 POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
 
@@ -105,25 +105,20 @@ class CompiledModel:
 
         self._log_weights = log_weights
         self._posterior = {k: posterior_fn(k) for k in SAMPLE_BUCKETS}
-        largest = BATCH_BUCKETS[-1]
-        name = bundle.name
-        self._encode_batcher = MicroBatcher(
-            f"{name}/encode",
-            lambda rows: self._timed("encode", self._batched, self._encode, rows),
-            largest,
-            queueing.batch_wait,
-            queueing.batch_queue,
-            batches,
+        self._batchers = {
+            operation: MicroBatcher(
+                f"{bundle.name}/{operation}",
+                lambda rows, operation=operation: self._call(operation, rows),
+                BATCH_BUCKETS[-1],
+                queueing.batch_wait,
+                queueing.batch_queue,
+                batches,
+            )
+            for operation in ("encode", "decode")
+        }
+        self._expensive = Lane(
+            f"{bundle.name}/likelihood", capacity=1, max_waiting=queueing.expensive_queue, observer=batches
         )
-        self._decode_batcher = MicroBatcher(
-            f"{name}/decode",
-            lambda rows: self._timed("decode", self._batched, self._decode, rows),
-            largest,
-            queueing.batch_wait,
-            queueing.batch_queue,
-            batches,
-        )
-        self._expensive = Lane(f"{name}/likelihood", capacity=1, max_waiting=queueing.expensive_queue, observer=batches)
         for function in self.functions():
             # Each traces exactly once, at warm-up; TensorFlow would count the sibling graphs of one Python
             # function (one per bucket and model) as "frequent retracing" and warn.
@@ -144,24 +139,34 @@ class CompiledModel:
             for posterior in self._posterior.values():
                 posterior(x, np.zeros(2, np.int64))
 
-    def _timed(self, operation: str, function: Callable, *args):
-        """Runs function(*args) on the model's device, one call at a time (concurrent calls only
-        oversubscribe TensorFlow's thread pools); reports the time spent to `observe`."""
-        with self._calls, tf.device(self.device):
+    @contextmanager
+    def _observed(self, operation: str) -> Iterator[None]:
+        """On the model's device; reports the time spent to `observe`."""
+        with tf.device(self.device):
             began = time.perf_counter()
-            result = function(*args)
+            yield
         if self.observe is not None:
             self.observe(self.bundle.name, operation, time.perf_counter() - began)
-        return result
+
+    def _call(self, operation: str, rows: np.ndarray) -> list[np.ndarray]:
+        """The bucketed encode or decode of rows, one model call at a time (concurrent calls only
+        oversubscribe TensorFlow's thread pools)."""
+        functions = self._encode if operation == "encode" else self._decode
+        with self._calls, self._observed(operation):
+            return self._batched(functions, rows)
+
+    def _rows(self, operation: str, rows: np.ndarray) -> list[np.ndarray]:
+        """Small requests are gathered with concurrent ones; large ones run at once (DIRECT_ROWS)."""
+        rows = rows.astype(np.float32)
+        if len(rows) >= DIRECT_ROWS:
+            return self._call(operation, rows)
+        return self._batchers[operation](rows)
 
     @contextmanager
     def _running(self, operation: str) -> Iterator[None]:
         """Expensive work: in the model's lane (one at a time, bounded waiting), timed."""
-        with self._expensive, tf.device(self.device):
-            began = time.perf_counter()
+        with self._expensive, self._observed(operation):
             yield
-            if self.observe is not None:
-                self.observe(self.bundle.name, operation, time.perf_counter() - began)
 
     @staticmethod
     def _batched(functions: dict[int, Callable], array: np.ndarray) -> list[np.ndarray]:
@@ -181,20 +186,12 @@ class CompiledModel:
     def encode(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std of the top layer, q(h_L|x) following the means below: (B, H, W, C) →
         (B, d), (B, d)."""
-        inputs = inputs.astype(np.float32)
-        if len(inputs) >= DIRECT_ROWS:
-            mean, std = self._timed("encode", self._batched, self._encode, inputs)
-        else:
-            mean, std = self._encode_batcher(inputs)
+        mean, std = self._rows("encode", inputs)
         return mean, std
 
     def decode(self, latents: np.ndarray) -> np.ndarray:
         """Mean images of latents (B, d) → (B, H, W, C) intensities in [0, 1]."""
-        latents = latents.astype(np.float32)
-        if len(latents) >= DIRECT_ROWS:
-            (images,) = self._timed("decode", self._batched, self._decode, latents)
-        else:
-            (images,) = self._decode_batcher(latents)
+        (images,) = self._rows("decode", latents)
         return images
 
     def log_weights(self, inputs: np.ndarray, k: int, seed: int) -> np.ndarray:

@@ -24,24 +24,7 @@ from app.local_server import ServerFailed, local_server
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
-DRAG = """async ([steps, interval]) => {
-  const slider = document.querySelector('#sliders input[type=range]');
-  const view = document.querySelector('#edited-view');
-  const changes = [];
-  let start = 0;
-  const observer = new MutationObserver(() => changes.push(performance.now() - start));
-  observer.observe(view, { attributes: true, attributeFilter: ['src'] });
-  start = performance.now();
-  for (let i = 1; i <= steps; i++) {
-    slider.value = String(-3 + 6 * i / steps);
-    slider.dispatchEvent(new Event('input', { bubbles: true }));
-    await new Promise((resolve) => setTimeout(resolve, interval));
-  }
-  const end = performance.now() - start;
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  observer.disconnect();
-  return { end, changes };
-}"""
+DRAG = (Path(__file__).with_name("slider_drag.js")).read_text()  # shared with the browser test
 
 
 def measure(url: str, model: str, drags: int, steps: int, interval: int) -> list[dict[str, float]]:
@@ -56,7 +39,7 @@ def measure(url: str, model: str, drags: int, steps: int, interval: int) -> list
         page.wait_for_function("document.querySelector('#edited-view').src.startsWith('data:image/png')")
         page.wait_for_selector("#sliders input[type=range]")
         for _ in range(drags):
-            drag = page.evaluate(DRAG, [steps, interval])
+            drag = page.evaluate(DRAG, [steps, interval, 1000])
             during = [t for t in drag["changes"] if t <= drag["end"]]
             results.append(
                 {
