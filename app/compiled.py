@@ -84,6 +84,16 @@ class CompiledModel:
             size: tf.function(model.decode, input_signature=[tf.TensorSpec([size, latent], tf.float32)])
             for size in BATCH_BUCKETS
         }
+        top = config.latent_sizes[-1]
+        # Prior draws live in the top layer; a model whose latent is lower carries them down to it.
+        self._from_prior = (
+            {
+                size: tf.function(model.from_prior, input_signature=[tf.TensorSpec([size, top], tf.float32)])
+                for size in BATCH_BUCKETS
+            }
+            if config.latent_index != len(config.latent_sizes) - 1
+            else {}
+        )
         one_image = tf.TensorSpec([1, *image], tf.float32)
 
         @tf.function(input_signature=[one_image, tf.TensorSpec([None, 2], tf.int64)])
@@ -97,9 +107,10 @@ class CompiledModel:
 
         def posterior_fn(k: int) -> Callable:
             @tf.function(input_signature=[one_image, tf.TensorSpec([2], tf.int64)])
-            def posterior(x, seed):  # → top-layer samples (k, 1, d), log w (k, 1), images of h1 (k, 1, H, W, C)
+            def posterior(x, seed):  # → latent-layer samples (k, 1, d), log w (k, 1), images of h1 (k, 1, H, W, C)
                 samples, log_q, _ = model.sample_posterior(x, k, seed)
-                return samples[-1], model.log_joint(x, samples) - log_q, model.decode_h1(samples[0])
+                latents = samples[config.latent_index]
+                return latents, model.log_joint(x, samples) - log_q, model.decode_h1(samples[0])
 
             return posterior
 
@@ -125,7 +136,13 @@ class CompiledModel:
             function._omit_frequent_tracing_warning = True
 
     def functions(self) -> list[Callable]:
-        return [*self._encode.values(), *self._decode.values(), self._log_weights, *self._posterior.values()]
+        return [
+            *self._encode.values(),
+            *self._decode.values(),
+            *self._from_prior.values(),
+            self._log_weights,
+            *self._posterior.values(),
+        ]
 
     def warm_up(self) -> None:
         """Traces every compiled function at every bucket shape once."""
@@ -135,6 +152,8 @@ class CompiledModel:
             for size in BATCH_BUCKETS:
                 self._encode[size](np.zeros((size, *config.image_shape), np.float32))
                 self._decode[size](np.zeros((size, config.latent_size), np.float32))
+                if self._from_prior:
+                    self._from_prior[size](np.zeros((size, config.latent_sizes[-1]), np.float32))
             self._log_weights(x, np.zeros((1, 2), np.int64))
             for posterior in self._posterior.values():
                 posterior(x, np.zeros(2, np.int64))
@@ -149,9 +168,9 @@ class CompiledModel:
             self.observe(self.bundle.name, operation, time.perf_counter() - began)
 
     def _call(self, operation: str, rows: np.ndarray) -> list[np.ndarray]:
-        """The bucketed encode or decode of rows, one model call at a time (concurrent calls only
-        oversubscribe TensorFlow's thread pools)."""
-        functions = self._encode if operation == "encode" else self._decode
+        """The bucketed encode, decode or from_prior of rows, one model call at a time (concurrent calls
+        only oversubscribe TensorFlow's thread pools)."""
+        functions = {"encode": self._encode, "decode": self._decode, "from_prior": self._from_prior}[operation]
         with self._calls, self._observed(operation):
             return self._batched(functions, rows)
 
@@ -184,7 +203,7 @@ class CompiledModel:
         return [np.concatenate(parts) for parts in zip(*pieces, strict=True)]
 
     def encode(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and std of the top layer, q(h_L|x) following the means below: (B, H, W, C) →
+        """Posterior mean and std of the latent layer, q(h_l|x) following the means below: (B, H, W, C) →
         (B, d), (B, d)."""
         mean, std = self._rows("encode", inputs)
         return mean, std
@@ -193,6 +212,14 @@ class CompiledModel:
         """Mean images of latents (B, d) → (B, H, W, C) intensities in [0, 1]."""
         (images,) = self._rows("decode", latents)
         return images
+
+    def from_prior(self, top: np.ndarray) -> np.ndarray:
+        """Prior draws of the top layer (B, d_L) carried down to the latent layer (B, d): the identity
+        when the latent is the top."""
+        if not self._from_prior:
+            return top.astype(np.float32)
+        (latents,) = self._call("from_prior", top.astype(np.float32))
+        return latents
 
     def log_weights(self, inputs: np.ndarray, k: int, seed: int) -> np.ndarray:
         """k importance log-weights log p(x, h_i) − log q(h_i|x) of one image (1, H, W, C) → (k,) float64.
@@ -205,7 +232,7 @@ class CompiledModel:
         return log_w.reshape(-1)[:k].astype(np.float64)
 
     def posterior(self, inputs: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """n ≤ 64 samples h ~ q(h|x) of one image (1, H, W, C): top-layer latents (n, d), log-weights
+        """n ≤ 64 samples h ~ q(h|x) of one image (1, H, W, C): latent-layer latents (n, d), log-weights
         (n,) float64, and the mean images of their h1 (n, H, W, C)."""
         with self._running("posterior_samples"):
             latents, log_w, images = self._posterior[bucket(n, SAMPLE_BUCKETS)](

@@ -304,3 +304,11 @@ def model_intensities(
         return face_intensities(image, (height, width))
     rgb, _ = _as_array(image.resize((width, height), Image.Resampling.LANCZOS))
     return (luminance(rgb)[..., None] if channels == 1 else rgb).astype(np.float32), None
+
+
+def upload_intensities(
+    data: bytes, image_shape: tuple[int, int, int], dataset: str, max_pixels: int
+) -> tuple[np.ndarray, str | None]:
+    """Upload bytes → intensities (H, W, C) prepared like the model's training data, and a warning:
+    the whole path an upload takes before the model's likelihood turns it into inputs."""
+    return model_intensities(open_image(data, max_pixels), image_shape, dataset)

@@ -81,7 +81,12 @@ class ModelSummary(BaseModel):
     image_shape: tuple[int, int, int] = Field(
         description="(height, width, channels) of its images", examples=[[28, 28, 1]]
     )
-    latent_size: int = Field(description="dimension of the latent space (the top stochastic layer)", examples=[50])
+    latent_size: int = Field(description="dimension of the latent space (the layer `latent_layer`)", examples=[100])
+    latent_layer: str = Field(
+        description='the stochastic layer whose posterior mean is the latent, "h1" the one nearest the image; '
+        "prior samples are drawn at the top layer and carried down to it",
+        examples=["h1"],
+    )
     likelihood: str = Field(
         description='"bernoulli" (binary digits) or "logistic" (8-bit colour)', examples=["bernoulli"]
     )
@@ -106,7 +111,7 @@ class ModelSummary(BaseModel):
 
 
 class PosteriorSample(BaseModel):
-    latent: list[float] = Field(description="a sample of the top layer h_L ~ q(h|x)")
+    latent: list[float] = Field(description="a sample h ~ q(h|x) at the latent layer")
     weight: float = Field(
         description="its importance weight normalised over the returned samples (they sum to 1)", examples=[0.12]
     )

@@ -17,7 +17,7 @@ from scipy.special import logsumexp, softmax
 
 from app.compiled import SAMPLE_BUCKETS, CompiledModel
 from app.exceptions import InvalidLatent, InvalidRequest, UnknownAttribute
-from app.prepare import model_intensities, open_image
+from app.prepare import upload_intensities
 from model import latent as latent_math
 from model.attributes import AttributeVector, mean_difference
 from model.evaluate import grouped_bound
@@ -50,6 +50,7 @@ class ModelInfo:
     name: str
     image_shape: tuple[int, int, int]
     latent_size: int
+    latent_layer: str  # "h1", "h2", …: the stochastic layer the latent belongs to
     likelihood: str
     dataset: str
     objective: str
@@ -71,7 +72,7 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Posterior:
-    """Samples of q(h|x): top-layer latents (n, d), importance weights normalised over the n (n,),
+    """Samples of q(h|x): latent-layer latents (n, d), importance weights normalised over the n (n,),
     and the mean images of their h1 (n, H, W, C)."""
 
     latents: np.ndarray
@@ -139,6 +140,7 @@ class ServedModel:
             name=bundle.name,
             image_shape=tuple(config.image_shape),
             latent_size=config.latent_size,
+            latent_layer=f"h{config.latent_index + 1}",
             likelihood=config.likelihood,
             dataset=bundle.config.train.dataset,
             objective=bundle.config.train.objective,
@@ -180,9 +182,8 @@ class ServedModel:
 
     def prepare(self, data: bytes) -> Prepared:
         """Image bytes → the model's inputs, prepared like its training data."""
-        image = open_image(data, self.limits.max_image_pixels)
-        info = self.info
-        intensities, warning = model_intensities(image, info.image_shape, info.dataset)
+        dataset = self.bundle.config.train.dataset
+        intensities, warning = upload_intensities(data, self.config.image_shape, dataset, self.limits.max_image_pixels)
         inputs = self.likelihood.serving_inputs(intensities[None])
         return Prepared(inputs, self.likelihood.intensities(inputs)[0], warning)
 
@@ -227,9 +228,10 @@ class ServedModel:
         return self.compiled.decode(np.stack([self.latent(z, f"latents[{i}]") for i, z in enumerate(latents)]))
 
     def sample(self, n: int, seed: int = 0, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """n latents from the prior N(0, temperature² I) (the same seed, the same latents) and their images."""
-        latents = np.random.default_rng(seed).standard_normal((n, self.config.latent_size)) * temperature
-        latents = latents.astype(np.float32)
+        """n draws from the prior N(0, temperature² I) of the top layer (the same seed, the same draws),
+        as latents (carried down to the latent layer) and their images."""
+        top = np.random.default_rng(seed).standard_normal((n, self.config.latent_sizes[-1])) * temperature
+        latents = self.compiled.from_prior(top.astype(np.float32))
         return latents, self.compiled.decode(latents)
 
     def edit(

@@ -255,7 +255,7 @@ def run(
     from model.attributes import encode_all
 
     model, classes = bundle.model, test.labels.ndim == 1
-    latents = encode_all(model, test.images, seed)  # (N, d) posterior means
+    latents = encode_all(model, test.images)  # (N, d) posterior means, of the inputs the service would feed
     real_probs, recon_probs = classify(test.images), classify(decode_all(model, latents))
     targets = [name.removesuffix(BALANCED) for name in names]
     judged = list(dict.fromkeys(targets + ([MALE] if not classes and MALE in test.label_names else [])))

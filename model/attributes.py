@@ -73,24 +73,23 @@ def balanced_attribute_vectors(
     }
 
 
-def encode_all(model, intensities: np.ndarray, seed: int = 0, batch: int = 1000) -> np.ndarray:
-    """Posterior means (N, d) of images (N, H, W, C) in [0, 1], fed as the model was trained
-    (one seeded binarisation for Bernoulli models)."""
+def encode_all(model, intensities: np.ndarray, batch: int = 1000) -> np.ndarray:
+    """Posterior means (N, d) at the model's latent layer of images (N, H, W, C) in [0, 1], fed as the
+    service feeds an upload (serving_inputs: digits thresholded at one half), so that vectors are
+    fitted, and edits measured, on the latents users get."""
     import tensorflow as tf
 
-    from model.evaluate import test_inputs
-
-    x = test_inputs(model, intensities, seed)
+    x = model.likelihood.serving_inputs(intensities)
     return np.concatenate([model.encode(tf.constant(x[i : i + batch]))[0].numpy() for i in range(0, len(x), batch)])
 
 
 def attributes_for_dataset(
-    model, images: np.ndarray, labels: np.ndarray, names: tuple[str, ...], seed: int = 0
+    model, images: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
 ) -> dict[str, AttributeVector]:
     """Attribute vectors from any labelled data: integer class labels (N,) give one vector per class;
     ±1 label rows (N, A) give a mean-difference vector per attribute plus its balanced variant,
     named "<attribute> (balanced)"."""
-    latents = encode_all(model, images, seed)
+    latents = encode_all(model, images)
     if labels.ndim == 1:
         return class_vectors(latents, labels, names)
     vectors = binary_attribute_vectors(latents, labels, names)

@@ -71,7 +71,7 @@ def _attributes(args: argparse.Namespace) -> None:
 
     bundle = load_bundle(args.bundle)
     train = load_dataset(bundle.config.train.dataset, "train", args.data_dir, bundle.config.train.squeezed_faces)
-    vectors = attributes_for_dataset(bundle.model, train.images, train.labels, train.label_names, seed=args.seed)
+    vectors = attributes_for_dataset(bundle.model, train.images, train.labels, train.label_names)
     save_attributes(args.bundle, vectors)
     print(f"wrote {len(vectors)} attribute vectors to {args.bundle}")
 
@@ -126,7 +126,6 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
 
     p = commands.add_parser("attributes", help="compute a bundle's latent attribute vectors from its training labels")
     p.add_argument("bundle", type=Path)
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-dir", type=Path, default=None)
     p.set_defaults(func=_attributes)
 

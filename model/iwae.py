@@ -131,26 +131,36 @@ class IWAE(keras.Model):
         return self.log_weights(x, 1, tf.constant([0, 0], tf.int32), training=training)
 
     # ---- the deterministic views the demo uses: posterior means in, mean images out ----
+    # The model's latent is the layer config.latent_layer (the top by default): encode stops there,
+    # decode starts there, and a prior sample is carried down to it.
 
     def encode(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """Mean and std of q(h_L | ·) for images x (B, H, W, C), following the means of the lower
-        layers: the point in the prior's space that represents x. → (B, d_L), (B, d_L)"""
+        """Mean and std of q(h_l | ·) at the latent layer l for images x (B, H, W, C), following the
+        means of the layers below: the point that represents x. → (B, d_l), (B, d_l)"""
         inputs = self.encoder_input(x, training=False)
-        for layer in self.inference:
+        for layer in self.inference[: self.config.latent_index + 1]:
             mean, std = layer(inputs, training=False)
             inputs = mean
         return mean, std
+
+    def descend(self, h: tf.Tensor, start: int, stop: int) -> tf.Tensor:
+        """Follows the means of p(h_l | h_{l+1}) from layer `start` down to layer `stop` (0-based,
+        h1 is 0): (..., d_start) → (..., d_stop)."""
+        for l in reversed(range(stop, start)):
+            h, _ = self.generative[l](h, training=False)
+        return h
+
+    def from_prior(self, top: tf.Tensor) -> tf.Tensor:
+        """Prior draws of the top layer (B, d_L) carried down to the latent layer → (B, d_l)."""
+        return self.descend(top, self.n_layers - 1, self.config.latent_index)
 
     def decode_h1(self, h1: tf.Tensor) -> tf.Tensor:
         """Mean image of p(x | h1): (..., d_1) → (..., H, W, C) intensities in [0, 1]."""
         return self.likelihood.mean(self.observation(h1, training=False))
 
     def decode(self, z: tf.Tensor) -> tf.Tensor:
-        """Mean image for top-layer latents z (B, d_L), following the means of p(h_l | h_{l+1}) down."""
-        h = z
-        for layer in reversed(self.generative):
-            h, _ = layer(h, training=False)
-        return self.decode_h1(h)
+        """Mean image for latents z (B, d_l) at the latent layer, following the means of the layers below."""
+        return self.decode_h1(self.descend(z, self.config.latent_index, 0))
 
 
 def build(model: IWAE) -> IWAE:

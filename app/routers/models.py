@@ -22,6 +22,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 name=info.name,
                 image_shape=info.image_shape,
                 latent_size=info.latent_size,
+                latent_layer=info.latent_layer,
                 likelihood=info.likelihood,
                 dataset=info.dataset,
                 objective=info.objective,

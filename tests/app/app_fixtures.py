@@ -14,7 +14,8 @@ from model.bundle import save_attributes, save_bundle, save_report
 from model.config import Config, ModelConfig, TrainConfig
 from model.iwae import IWAE, build
 
-DIGITS_LATENT = 4
+DIGITS_LATENT = 4  # h1, the digits' latent layer, as in the shipped bundle
+DIGITS_TOP = 3
 FACES_LATENT = 3
 
 
@@ -27,13 +28,18 @@ def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
 
 
 def make_bundles(root: Path) -> Path:
-    """root/digits (28×28×1 Bernoulli, two stochastic layers, 3 attributes), root/faces (64×64×3
+    """root/digits (28×28×1 Bernoulli, two stochastic layers, its latent h1, 3 attributes), root/faces (64×64×3
     logistic, 2 attributes) and root/broken (a bundle whose weights were altered, to be skipped)."""
     import keras
 
     keras.utils.set_random_seed(0)
     digits = Config(
-        ModelConfig(image_shape=(28, 28, 1), latent_sizes=(6, DIGITS_LATENT), hidden_sizes=((16,), (8,))),
+        ModelConfig(
+            image_shape=(28, 28, 1),
+            latent_sizes=(DIGITS_LATENT, DIGITS_TOP),
+            hidden_sizes=((16,), (8,)),
+            latent_layer=0,
+        ),
         TrainConfig(dataset="mnist"),
     )
     directory = save_bundle(build(IWAE(digits.model)), digits, root / "digits")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_fixtures import DIGITS_LATENT
+from app_fixtures import DIGITS_LATENT, DIGITS_TOP
 
 from app.compiled import BATCH_BUCKETS, bucket
 
@@ -35,11 +35,14 @@ def test_requests_of_any_size_trace_no_new_graph(digits):
     for n in (1, 3, 8, 13, 64, 65, 130):
         digits.decode(np.zeros((n, DIGITS_LATENT), np.float32))
         digits.encode(digit_inputs(n))
+        digits.from_prior(np.zeros((n, DIGITS_TOP), np.float32))
     for k in (1, 120, 5000):
         digits.log_weights(digit_inputs(1), k, seed=0)
     for n in (1, 8, 9, 64):
         digits.posterior(digit_inputs(1), n, seed=0)
-    assert digits.tracing_counts() == [1] * (2 * len(BATCH_BUCKETS) + 3)
+    assert digits.tracing_counts() == [1] * (
+        3 * len(BATCH_BUCKETS) + 3
+    )  # encode, decode, from_prior; h1 is not the top
 
 
 def test_decoded_images_are_intensities(engine):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_fixtures import DIGITS_LATENT, digit_drawing, encode_image
+from app_fixtures import DIGITS_LATENT, DIGITS_TOP, FACES_LATENT, digit_drawing, encode_image
 
 from app.exceptions import InvalidLatent, InvalidRequest, UnknownAttribute
 from app.served import BOUND_KS, Direction
@@ -53,11 +53,21 @@ def test_k_and_samples_are_checked_per_model(engine, digits):
         digits.encode(DIGIT, k=5, samples=65)
 
 
-def test_prior_samples_are_seeded_and_scaled_by_the_temperature(digits):
-    latents, images = digits.sample(4, seed=7, temperature=1.0)
-    np.testing.assert_array_equal(latents, digits.sample(4, seed=7)[0])
-    np.testing.assert_allclose(digits.sample(4, seed=7, temperature=0.5)[0], latents / 2, rtol=1e-6)
-    assert images.shape == (4, 28, 28, 1)
+def test_prior_samples_are_seeded_and_scaled_by_the_temperature(engine):
+    faces = engine.model("faces")  # its latent is the top layer, where the prior is
+    latents, images = faces.sample(4, seed=7, temperature=1.0)
+    np.testing.assert_array_equal(latents, faces.sample(4, seed=7)[0])
+    np.testing.assert_allclose(faces.sample(4, seed=7, temperature=0.5)[0], latents / 2, rtol=1e-6)
+    assert latents.shape == (4, FACES_LATENT) and images.shape == (4, 64, 64, 3)
+
+
+def test_prior_samples_are_carried_down_to_a_lower_latent_layer(digits):
+    top = np.random.default_rng(7).standard_normal((4, DIGITS_TOP)).astype(np.float32) * 0.5
+    latents, images = digits.sample(4, seed=7, temperature=0.5)
+    model = digits.bundle.model
+    np.testing.assert_allclose(latents, model.from_prior(top).numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(images, model.decode(latents).numpy(), atol=1e-5)
+    assert latents.shape == (4, DIGITS_LATENT) and digits.info.latent_layer == "h1"
 
 
 def test_an_edit_and_its_sweep_are_decoded_together(digits):

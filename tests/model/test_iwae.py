@@ -125,6 +125,37 @@ def test_two_stochastic_layers_shapes(layers):
     assert model.decode(mean).shape == (3, 4, 4, 1)
 
 
+@pytest.mark.parametrize("latent_layer", [0, 1, -1])
+def test_the_latent_layer_is_where_encode_stops_and_decode_starts(latent_layer):
+    config = ModelConfig(
+        image_shape=(4, 4, 1), latent_sizes=(6, 3), hidden_sizes=((16,), (8,)), latent_layer=latent_layer
+    )
+    model = build(IWAE(config))
+    x = tf.constant(np.random.default_rng(2).integers(0, 2, (5, 4, 4, 1)).astype(np.float32))
+    h1_mean, h1_std = model.inference[0](model.encoder_input(x))
+    h2_mean, h2_std = model.inference[1](h1_mean)
+    mean, std = model.encode(x)
+    top = tf.constant(np.random.default_rng(3).standard_normal((5, 3)).astype(np.float32))
+    h1_of_top, _ = model.generative[0](top)
+    if config.latent_index == 0:
+        assert config.latent_size == 6
+        np.testing.assert_allclose(mean, h1_mean, rtol=1e-6)
+        np.testing.assert_allclose(std, h1_std, rtol=1e-6)
+        np.testing.assert_allclose(model.decode(mean), model.decode_h1(h1_mean), rtol=1e-6)
+        np.testing.assert_allclose(model.from_prior(top), h1_of_top, rtol=1e-6)  # a prior draw carried down
+    else:
+        assert config.latent_size == 3
+        np.testing.assert_allclose(mean, h2_mean, rtol=1e-6)
+        np.testing.assert_allclose(std, h2_std, rtol=1e-6)
+        np.testing.assert_allclose(model.decode(top), model.decode_h1(h1_of_top), rtol=1e-6)
+        np.testing.assert_array_equal(model.from_prior(top), top)
+
+
+def test_a_latent_layer_outside_the_model_is_refused():
+    with pytest.raises(ValueError, match="latent_layer 2 names no layer"):
+        ModelConfig(latent_sizes=(6, 3), hidden_sizes=((16,), (8,)), latent_layer=2)
+
+
 def test_evaluation_is_deterministic_for_a_seed():
     model = tiny_model(latent=3, shape=(4, 4, 1))
     images = np.random.default_rng(8).random((10, 4, 4, 1)).astype(np.float32)
