@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     )
     templates_dir: Path = Field(ROOT / "templates", description="Jinja2 templates of the browser demo")
     static_dir: Path = Field(ROOT / "static", description="static files of the browser demo, served under /static")
+    onnxruntime_dir: Path = Field(
+        ROOT / "node_modules" / "onnxruntime-web" / "dist",
+        description="ONNX Runtime Web (npm), served under /vendor/onnxruntime-web so the page can decode latents "
+        "itself; without it the page decodes on the server",
+    )
     max_upload_bytes: PositiveInt = Field(10 * 1024 * 1024, description="largest accepted image file (413 above)")
     max_request_bytes: PositiveInt = Field(64 * 1024 * 1024, description="largest accepted request body (413 above)")
     max_image_pixels: PositiveInt = Field(

@@ -20,6 +20,12 @@ class UnknownAttribute(ServiceError, LookupError):
     status = 404
 
 
+class NoBrowserDecoder(ServiceError, LookupError):
+    """The model's bundle carries no decoder.onnx."""
+
+    status = 404
+
+
 class InvalidRequest(ServiceError):
     """A field out of range for this model (k above its max_k, too many samples or images, …)."""
 

@@ -19,9 +19,12 @@ from app.engine import Engine
 from app.limits import BodyLimitMiddleware
 from app.metrics import Metrics, MetricsMiddleware
 from app.routers import attributes, encode, generate, health, models, pages
+from app.routers.pages import ONNX_RUNTIME_MODULE
 from app.served import Limits
 
 log = logging.getLogger(__name__)
+
+ONNX_RUNTIME_URL = "/vendor/onnxruntime-web"
 
 DESCRIPTION = """\
 A trained Importance Weighted Autoencoder (Burda, Grosse & Salakhutdinov, 2015) whose latent space
@@ -68,6 +71,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     else:
         log.warning("no static directory at %s: /static is not served", settings.static_dir)
+    if (settings.onnxruntime_dir / ONNX_RUNTIME_MODULE).is_file():
+        app.mount(ONNX_RUNTIME_URL, StaticFiles(directory=settings.onnxruntime_dir), name="onnxruntime")
+    else:  # the page decodes on the server
+        log.info(
+            "no ONNX Runtime Web at %s (npm ci installs it): the demo decodes on the server", settings.onnxruntime_dir
+        )
     return app
 
 

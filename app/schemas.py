@@ -76,6 +76,27 @@ class AttributeInfo(BaseModel):
     n_negative: int = Field(description="training images lacking it", examples=[4178])
 
 
+class BrowserDecoder(BaseModel):
+    url: str = Field(
+        description="where to fetch the decoder (GET), an ONNX graph", examples=["/models/digits/decoder.onnx"]
+    )
+    bytes: int = Field(description="its size", examples=[875337])
+    input: str = Field(description="its input: `latent`, float32 (N, latent_size)", examples=["latent"])
+    output: str = Field(
+        description="its output: `image`, float32 (N, H, W, C) intensities in [0, 1]", examples=["image"]
+    )
+    vectors_url: str = Field(
+        description="the model's attribute vectors (GET), to add to a latent before decoding it",
+        examples=["/models/digits/vectors"],
+    )
+
+
+class AttributeVectors(BaseModel):
+    model: str = Field(examples=["digits"])
+    latent_size: int = Field(examples=[100])
+    vectors: dict[str, list[float]] = Field(description="each stored attribute vector, `latent_size` numbers")
+
+
 class ModelSummary(BaseModel):
     name: str = Field(description="the model's name, used in every other request", examples=["digits"])
     image_shape: tuple[int, int, int] = Field(
@@ -100,6 +121,11 @@ class ModelSummary(BaseModel):
     )
     report: dict = Field(description="the full evaluation report: test_nll, k, bounds (−L_k), active_units, …")
     device: str = Field(description="where TensorFlow runs the model", examples=["/CPU:0"])
+    decoder: BrowserDecoder | None = Field(
+        None,
+        description="the model's decoder as ONNX, computing exactly what POST /decode does, for clients that decode "
+        "latents themselves (the demo page, with ONNX Runtime Web); null when the bundle has none",
+    )
     max_k: int = Field(
         description="the most importance samples POST /encode takes for this model (5000 for digits, fewer for "
         "larger images), and the largest k of its `bounds`",

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.special import logsumexp, softmax
 
 from app.compiled import SAMPLE_BUCKETS, CompiledModel
-from app.exceptions import InvalidLatent, InvalidRequest, UnknownAttribute
+from app.exceptions import InvalidLatent, InvalidRequest, NoBrowserDecoder, UnknownAttribute
 from app.prepare import upload_intensities
 from model import latent as latent_math
 from model.attributes import AttributeVector, mean_difference
+from model.browser_decoder import INPUT_NAME, OUTPUT_NAME
 from model.evaluate import grouped_bound
 
 BOUND_KS = (1, 5, 50, 500, 5000)  # the k of the "bound tightens with k" chart
@@ -44,6 +46,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class DecoderFile:
+    """A bundle's decoder as ONNX (model/browser_decoder.py): its file, size and tensor names."""
+
+    path: Path
+    bytes: int
+    input: str
+    output: str
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """What a client needs to know about a served model (no tensors)."""
 
@@ -59,6 +71,7 @@ class ModelInfo:
     report: dict
     device: str
     max_k: int  # importance samples a log-likelihood request may ask for
+    decoder: DecoderFile | None  # the bundle's decoder.onnx, None when it has none
 
 
 @dataclass(frozen=True)
@@ -149,9 +162,22 @@ class ServedModel:
             report=dict(bundle.report),
             device=self.compiled.device,
             max_k=self.max_k,
+            decoder=DecoderFile(bundle.decoder, bundle.decoder.stat().st_size, INPUT_NAME, OUTPUT_NAME)
+            if bundle.decoder
+            else None,
         )
 
     # ---- checks ----
+
+    def browser_decoder(self) -> DecoderFile:
+        """The bundle's decoder.onnx, or NoBrowserDecoder."""
+        decoder = self.info.decoder
+        if decoder is None:
+            raise NoBrowserDecoder(
+                f"model {self.bundle.name!r} has no decoder for the browser: decode with POST /decode, "
+                f"or export one with `iwae decoder {self.bundle.path}`"
+            )
+        return decoder
 
     def latent(self, values: Sequence[float] | np.ndarray, what: str = "latent") -> np.ndarray:
         """One latent (d,) as float32, or InvalidLatent naming the length the model wants."""

@@ -4,6 +4,7 @@ config.json              architecture, image shape, likelihood, training data an
 weights.safetensors      every variable by its Keras path (no pickle)
 report.json              the `iwae evaluate` report (optional until evaluated)
 attributes.safetensors   latent attribute vectors (optional), described in attributes.json
+decoder.onnx             the decoder as ONNX, for decoding in the browser (optional; model/browser_decoder.py)
 README.md                the model card (optional)
 MANIFEST.sha256          sha256 of every file above; loading refuses a bundle that disagrees
 """
@@ -19,6 +20,7 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from model.attributes import AttributeVector
+from model.browser_decoder import DECODER_FILE, export_decoder
 from model.config import Config, config_from_dict
 from model.iwae import IWAE, build
 
@@ -38,6 +40,7 @@ class Bundle:
     model: IWAE
     report: dict = field(default_factory=dict)
     attributes: dict[str, AttributeVector] = field(default_factory=dict)
+    decoder: Path | None = None  # decoder.onnx, when the bundle has one
 
 
 def _sha256(path: Path) -> str:
@@ -82,12 +85,12 @@ def model_weights(model: IWAE) -> dict[str, np.ndarray]:
 
 
 def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | None = None) -> Path:
-    """Writes config, weights and the manifest. A report or attribute vectors already in the directory
-    described the previous weights, so they are removed: run `iwae evaluate --save` and `iwae
-    attributes` again."""
+    """Writes config, weights and the manifest. A report, attribute vectors or an ONNX decoder already in
+    the directory described the previous weights, so they are removed: run `iwae evaluate --save`,
+    `iwae attributes` and `iwae decoder` again."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in ("report.json", "attributes.safetensors", "attributes.json"):
+    for stale in ("report.json", "attributes.safetensors", "attributes.json", DECODER_FILE):
         (directory / stale).unlink(missing_ok=True)
     description = {"format_version": FORMAT_VERSION, "name": directory.name, **config.to_dict()}
     (directory / "config.json").write_text(json.dumps(description, indent=2) + "\n")
@@ -114,6 +117,15 @@ def save_attributes(directory: str | Path, attributes: dict[str, AttributeVector
     meta = {name: a.describe() for name, a in attributes.items()}
     (directory / "attributes.json").write_text(json.dumps(meta, indent=2) + "\n")
     write_manifest(directory)
+
+
+def save_decoder(directory: str | Path, model: IWAE) -> Path:
+    """Exports the bundle's model's decoder to <directory>/decoder.onnx, in the manifest."""
+    directory = Path(directory)
+    verify_manifest(directory)
+    path = export_decoder(model, directory / DECODER_FILE)
+    write_manifest(directory)
+    return path
 
 
 def load_bundle(directory: str | Path) -> Bundle:
@@ -147,4 +159,5 @@ def load_bundle(directory: str | Path) -> Bundle:
         vectors = load_file(str(directory / "attributes.safetensors"))
         meta = json.loads((directory / "attributes.json").read_text())
         attributes = {name: AttributeVector.from_description(name, vectors[name], meta[name]) for name in meta}
-    return Bundle(directory.name, directory, config, model, report, attributes)
+    decoder = directory / DECODER_FILE
+    return Bundle(directory.name, directory, config, model, report, attributes, decoder if decoder.exists() else None)

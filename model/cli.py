@@ -35,12 +35,20 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from model.bundle import save_bundle
+    from model.bundle import save_bundle, save_decoder
     from model.train import restore_run
 
     config, model = restore_run(args.run)
     save_bundle(model, config, args.bundle, card=args.card.read_text() if args.card else None)
+    save_decoder(args.bundle, model)
     print(f"wrote {args.bundle}")
+
+
+def _decoder(args: argparse.Namespace) -> None:
+    from model.bundle import load_bundle, save_decoder
+
+    path = save_decoder(args.bundle, load_bundle(args.bundle).model)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -123,6 +131,10 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=0, help="evaluate only the first N test images (0 = all)")
     p.add_argument("--data-dir", type=Path, default=None)
     p.set_defaults(func=_evaluate)
+
+    p = commands.add_parser("decoder", help="export a bundle's decoder as ONNX (decoder.onnx) for the browser")
+    p.add_argument("bundle", type=Path)
+    p.set_defaults(func=_decoder)
 
     p = commands.add_parser("attributes", help="compute a bundle's latent attribute vectors from its training labels")
     p.add_argument("bundle", type=Path)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import FileResponse
 
 from app.deps import EngineDep
 from app.engine import Engine
 from app.errors import ERROR_RESPONSES
-from app.schemas import AttributeInfo, ModelSummary
+from app.schemas import AttributeInfo, AttributeVectors, BrowserDecoder, ModelSummary
 
 router = APIRouter(tags=["models"], responses={503: ERROR_RESPONSES[503]})
 
@@ -34,6 +35,15 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 report=info.report,
                 device=info.device,
                 max_k=info.max_k,
+                decoder=BrowserDecoder(
+                    url=f"/models/{info.name}/decoder.onnx",
+                    bytes=info.decoder.bytes,
+                    input=info.decoder.input,
+                    output=info.decoder.output,
+                    vectors_url=f"/models/{info.name}/vectors",
+                )
+                if info.decoder is not None
+                else None,
             )
         )
     return out
@@ -43,3 +53,25 @@ def summaries(engine: Engine) -> list[ModelSummary]:
 def list_models(engine: EngineDep) -> list[ModelSummary]:
     """List the served models: image shape, latent size, attribute vectors, evaluation report, device."""
     return summaries(engine)
+
+
+@router.get(
+    "/models/{name}/decoder.onnx",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: ERROR_RESPONSES[404]},
+)
+def browser_decoder(name: str, engine: EngineDep) -> FileResponse:
+    """The model's decoder as an ONNX graph: latent (N, latent_size) → image (N, H, W, C) in [0, 1], what
+    POST /decode computes. 404 when the bundle has none."""
+    path = engine.model(name).browser_decoder().path
+    # The bundle's manifest pins its content for as long as the service runs; clients revalidate by ETag.
+    return FileResponse(path, media_type="application/octet-stream", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/models/{name}/vectors", responses={404: ERROR_RESPONSES[404]})
+def attribute_vectors(name: str, engine: EngineDep) -> AttributeVectors:
+    """The model's stored attribute vectors: POST /edit adds scale × vector to the latent; a client that
+    decodes itself adds them the same way."""
+    served = engine.model(name)
+    vectors = {attribute: vector.vector.tolist() for attribute, vector in served.info.attributes.items()}
+    return AttributeVectors(model=name, latent_size=served.info.latent_size, vectors=vectors)

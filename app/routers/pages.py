@@ -7,6 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from app.routers.models import summaries
 
+ONNX_RUNTIME_MODULE = "ort.wasm.min.mjs"  # the WebAssembly-only build; it loads ort-wasm-simd-threaded.{mjs,wasm}
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -15,4 +17,8 @@ def index(request: Request) -> HTMLResponse:
     """The demo page; `models` is empty while the models are loading."""
     engine = getattr(request.app.state, "engine", None)
     models = [m.model_dump() for m in summaries(engine)] if engine is not None and engine.ready else []
-    return request.app.state.templates.TemplateResponse(request, "index.html", {"models": models})
+    runtime = next((r.path for r in request.app.routes if getattr(r, "name", None) == "onnxruntime"), None)
+    onnx_runtime = f"{runtime}/{ONNX_RUNTIME_MODULE}" if runtime else ""
+    return request.app.state.templates.TemplateResponse(
+        request, "index.html", {"models": models, "onnx_runtime": onnx_runtime}
+    )

@@ -48,10 +48,12 @@ export function isPixelated(model) {
   return model.image_shape[0] <= SMALL_IMAGE_SIZE;
 }
 
-/** "28×28 greyscale images · 50-dimensional latent · test NLL 85.56 nats · trained as IWAE · on CPU". */
+/** "28×28 greyscale images · 100-dimensional latent (h1) · test NLL 85.56 nats · trained as IWAE · on CPU":
+ * the latent's stochastic layer in brackets. */
 export function describeModel(model) {
   const [h, w, c] = model.image_shape;
-  const parts = [`${h}×${w}${c === 3 ? " colour" : " greyscale"} images`, `${model.latent_size}-dimensional latent`];
+  const layer = model.latent_layer ? ` (${model.latent_layer})` : "";
+  const parts = [`${h}×${w}${c === 3 ? " colour" : " greyscale"} images`, `${model.latent_size}-dimensional latent${layer}`];
   const report = model.report || {};
   const nll = typeof model.test_nll === "number" ? model.test_nll : report.test_nll;
   // Per-image nats of a 12,288-dimensional face are unreadable; the literature reports bits per dimension.

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from model.attributes import AttributeVector
-from model.bundle import save_attributes, save_bundle, save_report
+from model.bundle import save_attributes, save_bundle, save_decoder, save_report
 from model.config import Config, ModelConfig, TrainConfig
 from model.iwae import IWAE, build
 
@@ -28,7 +28,7 @@ def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
 
 
 def make_bundles(root: Path) -> Path:
-    """root/digits (28×28×1 Bernoulli, two stochastic layers, its latent h1, 3 attributes), root/faces (64×64×3
+    """root/digits (28×28×1 Bernoulli, two stochastic layers, its latent h1, 3 attributes, an ONNX decoder), root/faces (64×64×3
     logistic, 2 attributes) and root/broken (a bundle whose weights were altered, to be skipped)."""
     import keras
 
@@ -42,9 +42,11 @@ def make_bundles(root: Path) -> Path:
         ),
         TrainConfig(dataset="mnist"),
     )
-    directory = save_bundle(build(IWAE(digits.model)), digits, root / "digits")
+    digits_model = build(IWAE(digits.model))
+    directory = save_bundle(digits_model, digits, root / "digits")
     save_report(directory, {"test_nll": 543.2, "k": 50, "bounds": {"1": 560.0, "5": 550.0}, "active_units": 3})
     save_attributes(directory, _attributes(["0", "1", "7"], DIGITS_LATENT))
+    save_decoder(directory, digits_model)  # the page decodes digits itself; faces on the server
 
     faces = Config(
         ModelConfig(image_shape=(64, 64, 3), likelihood="logistic", latent_sizes=(FACES_LATENT,), hidden_sizes=((8,),)),

@@ -54,11 +54,11 @@ test("image counts", () => {
   assert.equal(countImages(2), "2 images");
 });
 
-const DIGITS = { name: "digits", image_shape: [28, 28, 1], latent_size: 50, test_nll: -85.561, objective: "iwae", device: "/device:CPU:0" };
+const DIGITS = { name: "digits", image_shape: [28, 28, 1], latent_size: 100, latent_layer: "h1", test_nll: -85.561, objective: "iwae", device: "/device:CPU:0" };
 const FACES = { name: "faces", image_shape: [64, 64, 3], latent_size: 128, report: { bits_per_dim: 3.8712, test_nll: 33000 } };
 
 test("a model is described in one line", () => {
-  assert.equal(describeModel(DIGITS), "28×28 greyscale images · 50-dimensional latent · test NLL −85.56 nats · trained as IWAE · on CPU");
+  assert.equal(describeModel(DIGITS), "28×28 greyscale images · 100-dimensional latent (h1) · test NLL −85.56 nats · trained as IWAE · on CPU");
   assert.equal(describeModel(FACES), "64×64 colour images · 128-dimensional latent · test NLL 3.87 bits/dim");
   assert.equal(describeModel({ image_shape: [28, 28, 1], latent_size: 2, report: { test_nll: 90 }, device: "GPU:0" }), "28×28 greyscale images · 2-dimensional latent · test NLL 90.00 nats · on GPU");
 });

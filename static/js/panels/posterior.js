@@ -89,7 +89,7 @@ export function mountPosteriorPanel(root, { store, api, feedback, session }) {
     const { weights, order, max, ess } = posteriorWeights(samples);
     for (const i of order) {
       const button = sampleButton(samples[i], weights[i], max);
-      // The sample's image shows its h1; as the input it is decoded from its top-layer latent.
+      // The sample's image shows its h1; as the input it is decoded from its latent (the same when that is h1).
       button.addEventListener("click", () => session.setCurrentLatent(samples[i].latent, null));
       grid.append(button);
     }
