@@ -16,7 +16,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# From npm, pinned by package-lock.json: ONNX Runtime Web (served to the page) and axe-core (the
+# accessibility test's tooling).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# With Node.js, npm brings ONNX Runtime Web and the page decodes latents itself; without, on the server.
+NPM := $(shell command -v npm 2>/dev/null)
+
+run: $(STAMP) $(if $(NPM),$(NODE_STAMP))
 	$(VENV)/bin/iwae serve --host $(HOST) --port $(PORT)
 
 # The browser tests need a real Chromium: Debian's package (Playwright's own download cannot work offline).
@@ -24,11 +33,6 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
-
-# Test tooling from npm (axe-core for the accessibility test), pinned by package-lock.json.
-NODE_STAMP := node_modules/.package-lock.json
-$(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
 
 # The browser demo's pure ES modules (static/js/) have unit tests of their own, run by Node's test runner.
 test: $(STAMP) $(NODE_STAMP) chromium

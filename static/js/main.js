@@ -2,13 +2,15 @@
  *
  * One page over the JSON API of app/: pick a model, draw or upload an input, move attribute sliders,
  * interpolate, sample, make a custom attribute, look at the posterior, share the view as a link.
- * Plain ES modules, no build step, no dependencies. This module creates the shared pieces (the store,
- * the API, feedback, the session actions, the URL sync), mounts one module per panel on its section,
- * and starts: load the models, restore a link or show a first view on the first model.
+ * Plain ES modules, no build step. This module creates the shared pieces (the store, the API with
+ * decoding in the page in front of it, feedback, the session actions, the URL sync), mounts one module
+ * per panel on its section, and starts: load the models, restore a link or show a first view on the
+ * first model. ONNX Runtime Web, when the server has it, is the one dependency (pagedecoder.js).
  */
 
 import { createApi } from "./api.js";
 import { find } from "./dom.js";
+import { createPageDecoding } from "./pagedecoder.js";
 import { createFeedback } from "./feedback.js";
 import { mountCustomPanel } from "./panels/custom.js";
 import { mountEditPanel } from "./panels/edits.js";
@@ -23,17 +25,31 @@ import { createStore, initialState } from "./store.js";
 import { createUrlSync } from "./urlsync.js";
 
 const store = createStore(initialState());
-const api = createApi();
+const pageDecoding = createPageDecoding({ runtimeUrl: document.body.dataset.onnxRuntime || "" });
+const api = pageDecoding.wrap(createApi());
 const feedback = createFeedback(document);
 const session = createSession({ store, api, feedback });
 const url = createUrlSync({ store, session, feedback });
 const app = { store, api, feedback, session, url };
 
-// Debug / test hook: a read-only view of the current state.
+// Debug / test hook: a read-only view of the current state, and decoding as the page does it.
 window.latentLab = Object.freeze({
   get state() {
     return store.state;
   },
+  decode: (latents) => api("decode", { json: { model: store.state.model.name, latents } }),
+  decoderReady: () => pageDecoding.decoderFor(store.state.model).then(Boolean),
+});
+
+/** The footer says where images are decoded: in the page once its decoder loads, else on the server. */
+async function showDecodingPath(model) {
+  const footer = find(document, "decoding-path");
+  footer.textContent = "Decoding on the server while the in-page decoder loads.";
+  await pageDecoding.decoderFor(model);
+  if (store.state.model === model) footer.textContent = pageDecoding.describe(model);
+}
+store.subscribe((state, changed) => {
+  if (changed.has("model") && state.model) showDecodingPath(state.model);
 });
 
 const panel = (id) => find(document, id);

@@ -28,8 +28,9 @@ def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
 
 
 def make_bundles(root: Path) -> Path:
-    """root/digits (28×28×1 Bernoulli, two stochastic layers, its latent h1, 3 attributes, an ONNX decoder), root/faces (64×64×3
-    logistic, 2 attributes) and root/broken (a bundle whose weights were altered, to be skipped)."""
+    """root/digits (28×28×1 Bernoulli, two stochastic layers, its latent h1, 3 attributes, an ONNX
+    decoder), root/faces (64×64×3 logistic, 2 attributes, no decoder) and root/broken (a bundle whose
+    weights were altered, to be skipped)."""
     import keras
 
     keras.utils.set_random_seed(0)
