@@ -175,9 +175,14 @@ def test_faces_path_on_a_tiny_bundle(tmp_path, tiny_conv_config):
 
     assert (tmp_path / "out" / "faces.md").read_text() == report
     lines = report.splitlines()
-    assert "| images | mean AUC | AUC Smiling | AUC Male |" in lines
-    assert any(line.startswith("| real test faces (24) | 1.000 | 1.000 | 1.000 |") for line in lines)
-    rows = [line for line in lines if line.startswith(("| Smiling", "| Male"))]
+    assert "| attribute | AUC on real test faces (24) | AUC on their reconstructions |" in lines
+    assert any(line.startswith("| mean | 1.000 |") for line in lines)
+    assert any(line.startswith("| Smiling | 1.000 |") for line in lines)
+    assert any(
+        line.endswith("vectors reach ≥ 90% positive with mean |ΔP| of the other attributes ≤ 0.05 at some scale ≤ 3:")
+        for line in lines
+    )
+    rows = [line for line in lines if line.startswith(("| Smiling", "| Male")) and line.count(" | ") > 3]
     assert [r.split(" | ")[0] for r in rows[:3]] == ["| Smiling", "| Smiling (balanced)", "| Male"]
     assert rows[2].endswith("| — | — |") and rows[0].split(" | ")[1:3] == ["mean_difference", "5"]
     assert rows[1].split(" | ")[1] == "balanced"
@@ -209,5 +214,6 @@ def test_digits_path_on_a_tiny_bundle(tmp_path):
     row = next(line for line in report.splitlines() if line.startswith("| 0 |"))
     assert row.split(" | ")[1:3] == ["mean_difference", "20"]  # every test digit not labelled 0
     assert "| images | classifier accuracy |" in report
+    assert "vectors reach ≥ 95% classified as the class with drifting to a third class ≤ 0.05" in report
     with Image.open(tmp_path / "digits-0.png") as strip:
         assert strip.mode == "L" and strip.size == (2 * 84 + 2, 6 * 84 + 5 * 2)  # ×3 nearest neighbour
