@@ -35,13 +35,28 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
+    if args.saved_model:
+        _export_saved_models(args)
+        return
     from model.bundle import save_bundle, save_decoder
     from model.train import restore_run
 
+    if args.run is None or args.bundle is None:
+        raise SystemExit("iwae export: give RUN and BUNDLE, or --saved-model DIR")
     config, model = restore_run(args.run)
     save_bundle(model, config, args.bundle, card=args.card.read_text() if args.card else None)
     save_decoder(args.bundle, model)
     print(f"wrote {args.bundle}")
+
+
+def _export_saved_models(args: argparse.Namespace) -> None:
+    from model.bundle import load_bundle
+    from model.saved_model import export_saved_model
+
+    bundles = sorted(p for p in args.bundles_dir.iterdir() if (p / "config.json").exists())
+    for directory in bundles:
+        path = export_saved_model(load_bundle(directory).model, args.saved_model, directory.name, args.version)
+        print(f"wrote {path}")
 
 
 def _decoder(args: argparse.Namespace) -> None:
@@ -115,10 +130,21 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=_train)
 
-    p = commands.add_parser("export", help="write a run's latest checkpoint as a model bundle")
-    p.add_argument("run", type=Path, help="run directory given to `iwae train --out`")
-    p.add_argument("bundle", type=Path, help="bundle directory, e.g. model/bundles/digits")
+    p = commands.add_parser(
+        "export", help="write a run's latest checkpoint as a model bundle, or the bundles as SavedModels"
+    )
+    p.add_argument("run", type=Path, nargs="?", help="run directory given to `iwae train --out`")
+    p.add_argument("bundle", type=Path, nargs="?", help="bundle directory, e.g. model/bundles/digits")
     p.add_argument("--card", type=Path, default=None, help="a Markdown model card to ship as the bundle's README.md")
+    p.add_argument(
+        "--saved-model",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="instead: every bundle of --bundles-dir as a SavedModel for TensorFlow Serving, DIR/<name>/<version>/",
+    )
+    p.add_argument("--bundles-dir", type=Path, default=Path(__file__).parent / "bundles")
+    p.add_argument("--version", type=int, default=1, help="the SavedModels' version directory")
     p.set_defaults(func=_export)
 
     p = commands.add_parser("evaluate", help="estimate the test log-likelihood of a bundle")

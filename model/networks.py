@@ -87,7 +87,8 @@ class MLPEncoderInput(keras.layers.Layer):
     """Flattens images for the MLP encoder."""
 
     def call(self, x: tf.Tensor) -> tf.Tensor:
-        return tf.reshape(x, tf.concat([tf.shape(x)[:-3], [-1]], axis=0))
+        features = int(np.prod(x.shape[-3:]))  # static, so a free batch axis still gives the layers their size
+        return tf.reshape(x, tf.concat([tf.shape(x)[:-3], [features]], axis=0))
 
 
 class ConvEncoder(keras.layers.Layer):
