@@ -275,9 +275,11 @@ def run(
     seed: int = 0,
     strip_rows: int = 6,
     command: str = "",
+    pictured: list[str] | None = None,
 ) -> str:
     """Measures every named vector of the bundle on held-out `test` images (a model.data.Dataset) and
-    returns the markdown report; with `out`, also writes <out>/<bundle>.md and the picture strips."""
+    returns the markdown report; with `out`, also writes <out>/<bundle>.md and the picture strips (of the
+    `pictured` vectors only, when given)."""
     from model.attributes import encode_all
 
     model, classes = bundle.model, test.labels.ndim == 1
@@ -305,7 +307,7 @@ def run(
             change = probability_change(probs, male) if male is not None and male != target else None
             rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift, change))
         print(f"{name}: " + " ".join(f"×{_scale(s)} {h:.2f}" for s, h in zip(scales, hit, strict=True)), flush=True)
-        if out is not None:
+        if out is not None and (pictured is None or name in pictured):
             file = f"{bundle.name}-{slug(name)}.png"
             out.mkdir(parents=True, exist_ok=True)
             (out / file).write_bytes(png_bytes(picture_strip(images[:, :strip_rows].swapaxes(0, 1), upscale)))
@@ -456,6 +458,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "fidelity")
     parser.add_argument("--cache", type=Path, default=REPO / "runs" / "classifiers", help="classifier weights")
     parser.add_argument("--strip-rows", type=int, default=6)
+    parser.add_argument(
+        "--pictures", nargs="+", help="draw strips for these vectors only (default: every one measured)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.scales[0] != 0:
@@ -485,6 +490,7 @@ def main(argv: list[str] | None = None) -> None:
         args.seed,
         args.strip_rows,
         command,
+        args.pictures,
     )
     print(report)
 
