@@ -10,7 +10,10 @@ connections=${2:-32}
 seconds=${3:-10}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-latent=$(python3 -c "print([0.1] * 50)")
+latent=$(python3 -c "
+import json, urllib.request
+models = json.load(urllib.request.urlopen('$url/models'))
+print([0.1] * next(m['latent_size'] for m in models if m['name'] == 'digits'))")
 cat > "$dir/decode.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
