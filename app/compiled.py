@@ -171,7 +171,7 @@ class CompiledModel:
         """The bucketed encode, decode or from_prior of rows, one model call at a time (concurrent calls
         only oversubscribe TensorFlow's thread pools)."""
         functions = {"encode": self._encode, "decode": self._decode, "from_prior": self._from_prior}[operation]
-        with self._calls, self._observed(operation):
+        with self._inline(operation):
             return self._batched(functions, rows)
 
     def _rows(self, operation: str, rows: np.ndarray) -> list[np.ndarray]:
@@ -180,6 +180,12 @@ class CompiledModel:
         if len(rows) >= DIRECT_ROWS:
             return self._call(operation, rows)
         return self._batchers[operation](rows)
+
+    @contextmanager
+    def _inline(self, operation: str) -> Iterator[None]:
+        """Cheap work: one model call at a time with the decodes and encodes, timed."""
+        with self._calls, self._observed(operation):
+            yield
 
     @contextmanager
     def _running(self, operation: str) -> Iterator[None]:
@@ -227,7 +233,9 @@ class CompiledModel:
         with the same seed are exactly the k of a smaller one."""
         chunks = math.ceil(k / self.chunk)
         seeds = np.stack([np.full(chunks, seed, np.int64), np.arange(chunks, dtype=np.int64)], axis=1)
-        with self._running("log_weights"):
+        # One chunk (k ≤ 100 for digits: every upload's log p(x)) costs about a decode of `chunk` images
+        # and takes its turn with them; more (bounds up to k = 5000) is what the expensive lane is for.
+        with self._inline("log_weights") if chunks == 1 else self._running("log_weights"):
             log_w = self._log_weights(inputs.astype(np.float32), seeds).numpy()  # (chunks, chunk, 1)
         return log_w.reshape(-1)[:k].astype(np.float64)
 
