@@ -57,7 +57,7 @@ export function describeModel(model) {
   const report = model.report || {};
   const nll = typeof model.test_nll === "number" ? model.test_nll : report.test_nll;
   // Per-image nats of a 12,288-dimensional face are unreadable; the literature reports bits per dimension.
-  if (typeof report.bits_per_dim === "number") parts.push(`test NLL ${report.bits_per_dim.toFixed(2)} bits/dim`);
+  if (c === 3 && typeof report.bits_per_dim === "number") parts.push(`test NLL ${report.bits_per_dim.toFixed(2)} bits/dim`);
   else if (typeof nll === "number") parts.push(`test NLL ${formatNumber(nll)} nats`);
   if (model.objective) parts.push(`trained as ${model.objective.toUpperCase()}`);
   if (model.device) parts.push(`on ${model.device.replace(/^\/(device:)?/i, "").replace(/:0$/, "")}`);

@@ -54,7 +54,7 @@ test("image counts", () => {
   assert.equal(countImages(2), "2 images");
 });
 
-const DIGITS = { name: "digits", image_shape: [28, 28, 1], latent_size: 100, latent_layer: "h1", test_nll: -85.561, objective: "iwae", device: "/device:CPU:0" };
+const DIGITS = { name: "digits", image_shape: [28, 28, 1], latent_size: 100, latent_layer: "h1", report: { bits_per_dim: 0.16 }, test_nll: -85.561, objective: "iwae", device: "/device:CPU:0" };
 const FACES = { name: "faces", image_shape: [64, 64, 3], latent_size: 128, report: { bits_per_dim: 3.8712, test_nll: 33000 } };
 
 test("a model is described in one line", () => {
