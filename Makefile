@@ -8,7 +8,7 @@ export IWAE_DATA_DIR ?= $(abspath ../shared/data)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench chromium nginx clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,14 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
+# The fleet test puts three replicas behind Debian's nginx.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx >/dev/null; fi; }
+
 # The browser demo's pure ES modules (static/js/) have unit tests of their own, run by Node's test runner.
-test: $(STAMP) $(NODE_STAMP) chromium
+test: $(STAMP) $(NODE_STAMP) chromium nginx
 	node --test tests/js/
 	$(PY) -m pytest
 

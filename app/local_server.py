@@ -39,10 +39,13 @@ def status(url: str) -> int | None:
         return None
 
 
-def start_server(log_path: Path, bundles: Path | None = None, timeout: float = 300) -> tuple[subprocess.Popen, str]:
-    """A fresh `iwae serve` (its output in `log_path`) and its root URL, once /readyz says 200. Raises
-    ServerFailed (after stopping it) when it dies or is not ready within `timeout` seconds."""
-    port = free_port()
+def start_server(
+    log_path: Path, bundles: Path | None = None, timeout: float = 300, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    """A fresh `iwae serve` (its output in `log_path`) on `port` (a free one by default) and its root
+    URL, once /readyz says 200. Raises ServerFailed (after stopping it) when it dies or is not ready
+    within `timeout` seconds."""
+    port = port or free_port()
     command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning"] + (["--bundles", str(bundles)] if bundles else [])
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
