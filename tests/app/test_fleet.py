@@ -76,7 +76,7 @@ def test_three_replicas_behind_nginx_survive_a_lost_replica(bundles_dir, tmp_pat
     try:
         deadline = time.monotonic() + 20
         while status(f"{url}/healthz") != 200 and time.monotonic() < deadline:
-            assert nginx.poll() is None, (tmp_path / "error.log").read_text() if (tmp_path / "error.log").exists() else ""
+            assert nginx.poll() is None, f"nginx exited: see {tmp_path / 'error.log'}"
             time.sleep(0.1)
         statuses: list[int] = []
         stop = threading.Event()
