@@ -28,18 +28,18 @@ NPM := $(shell command -v npm 2>/dev/null)
 run: $(STAMP) $(if $(NPM),$(NODE_STAMP))
 	$(VENV)/bin/iwae serve --host $(HOST) --port $(PORT)
 
+# A Debian package, installed (as root, or through sudo) when its command is not there.
+apt_install = command -v $(1) >/dev/null 2>&1 || [ -x /usr/sbin/$(1) ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $(1) >/dev/null; fi; }
+
 # The browser tests need a real Chromium: Debian's package (Playwright's own download cannot work offline).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@$(call apt_install,chromium)
 
 # The fleet test puts three replicas behind Debian's nginx; without it that test is skipped, saying why.
 nginx:
-	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq nginx >/dev/null; fi; } || \
-	  echo "nginx could not be installed: the fleet test will be skipped"
+	@$(call apt_install,nginx) || echo "nginx could not be installed: the fleet test will be skipped"
 
 # The browser demo's pure ES modules (static/js/) have unit tests of their own, run by Node's test runner.
 test: $(STAMP) $(NODE_STAMP) chromium nginx

@@ -28,10 +28,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def status(url: str) -> int | None:
-    """The HTTP status of a GET, or None when nothing answers."""
+def status(request: str | urllib.request.Request, timeout: float = 5) -> int | None:
+    """The HTTP status of a request (a URL: a GET), or None when nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

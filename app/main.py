@@ -71,8 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     else:
         log.warning("no static directory at %s: /static is not served", settings.static_dir)
+    app.state.onnx_runtime = ""  # the module the page imports, when there is one
     if (settings.onnxruntime_dir / ONNX_RUNTIME_MODULE).is_file():
         app.mount(ONNX_RUNTIME_URL, StaticFiles(directory=settings.onnxruntime_dir), name="onnxruntime")
+        app.state.onnx_runtime = f"{ONNX_RUNTIME_URL}/{ONNX_RUNTIME_MODULE}"
     else:  # the page decodes on the server
         log.info(
             "no ONNX Runtime Web at %s (npm ci installs it): the demo decodes on the server", settings.onnxruntime_dir

@@ -145,6 +145,8 @@ class ServedModel:
         self.config = self.bundle.config.model
         self.likelihood = self.bundle.model.likelihood
         self.max_k = max_importance_samples(self.config.image_shape)
+        decoder = self.bundle.decoder  # the bundle is verified and fixed for the service's life
+        self.decoder = DecoderFile(decoder, decoder.stat().st_size, INPUT_NAME, OUTPUT_NAME) if decoder else None
 
     @property
     def info(self) -> ModelInfo:
@@ -162,22 +164,19 @@ class ServedModel:
             report=dict(bundle.report),
             device=self.compiled.device,
             max_k=self.max_k,
-            decoder=DecoderFile(bundle.decoder, bundle.decoder.stat().st_size, INPUT_NAME, OUTPUT_NAME)
-            if bundle.decoder
-            else None,
+            decoder=self.decoder,
         )
 
     # ---- checks ----
 
     def browser_decoder(self) -> DecoderFile:
         """The bundle's decoder.onnx, or NoBrowserDecoder."""
-        decoder = self.info.decoder
-        if decoder is None:
+        if self.decoder is None:
             raise NoBrowserDecoder(
                 f"model {self.bundle.name!r} has no decoder for the browser: decode with POST /decode, "
                 f"or export one with `iwae decoder {self.bundle.path}`"
             )
-        return decoder
+        return self.decoder
 
     def latent(self, values: Sequence[float] | np.ndarray, what: str = "latent") -> np.ndarray:
         """One latent (d,) as float32, or InvalidLatent naming the length the model wants."""

@@ -78,14 +78,12 @@ def model_inputs(model, upload: bytes, max_pixels: int = 40_000_000) -> np.ndarr
     return model.likelihood.serving_inputs(intensities)
 
 
-def reconstruct(model, inputs: np.ndarray, batch: int = 1000) -> np.ndarray:
-    """Model inputs (N, H, W, C) → the decoded posterior means: the reconstruction /encode returns."""
-    import tensorflow as tf
+def reconstruct(model, intensities: np.ndarray) -> np.ndarray:
+    """Images (N, H, W, C) → the decoded posterior means of what the service would feed the model:
+    the reconstruction /encode returns."""
+    from model.attributes import encode_all
 
-    latents = np.concatenate(
-        [model.encode(tf.constant(inputs[i : i + batch]))[0].numpy() for i in range(0, len(inputs), batch)]
-    )
-    return decode_all(model, latents)
+    return decode_all(model, encode_all(model, intensities))
 
 
 def run(bundle, test, classify, n: int, seed: int = 0, out: Path | None = None, command: str = "") -> str:

@@ -72,6 +72,6 @@ def browser_decoder(name: str, engine: EngineDep) -> FileResponse:
 def attribute_vectors(name: str, engine: EngineDep) -> AttributeVectors:
     """The model's stored attribute vectors: POST /edit adds scale × vector to the latent; a client that
     decodes itself adds them the same way."""
-    served = engine.model(name)
-    vectors = {attribute: vector.vector.tolist() for attribute, vector in served.info.attributes.items()}
-    return AttributeVectors(model=name, latent_size=served.info.latent_size, vectors=vectors)
+    info = engine.model(name).info
+    vectors = {attribute: vector.vector.tolist() for attribute, vector in info.attributes.items()}
+    return AttributeVectors(model=name, latent_size=info.latent_size, vectors=vectors)

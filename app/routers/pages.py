@@ -17,8 +17,5 @@ def index(request: Request) -> HTMLResponse:
     """The demo page; `models` is empty while the models are loading."""
     engine = getattr(request.app.state, "engine", None)
     models = [m.model_dump() for m in summaries(engine)] if engine is not None and engine.ready else []
-    runtime = next((r.path for r in request.app.routes if getattr(r, "name", None) == "onnxruntime"), None)
-    onnx_runtime = f"{runtime}/{ONNX_RUNTIME_MODULE}" if runtime else ""
-    return request.app.state.templates.TemplateResponse(
-        request, "index.html", {"models": models, "onnx_runtime": onnx_runtime}
-    )
+    context = {"models": models, "onnx_runtime": request.app.state.onnx_runtime}
+    return request.app.state.templates.TemplateResponse(request, "index.html", context)

@@ -53,15 +53,10 @@ http {{
 
 
 def post_decode(url: str) -> int:
+    """The status of one /decode through the proxy; −1 when nothing answered."""
     body = json.dumps({"model": "digits", "latents": [[0.1] * DIGITS_LATENT]}).encode()
     request = urllib.request.Request(f"{url}/decode", data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return -1
+    return status(request, timeout=30) or -1
 
 
 def test_three_replicas_behind_nginx_survive_a_lost_replica(bundles_dir, tmp_path):
