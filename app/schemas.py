@@ -126,6 +126,11 @@ class ModelSummary(BaseModel):
         description="the model's decoder as ONNX, computing exactly what POST /decode does, for clients that decode "
         "latents themselves (the demo page, with ONNX Runtime Web); null when the bundle has none",
     )
+    sample_temperature: float = Field(
+        description="the prior temperature whose samples are closest to real images, as measured by "
+        "bench/face_fidelity.py (1 when not measured): the page's default for POST /sample",
+        examples=[0.8],
+    )
     max_k: int = Field(
         description="the most importance samples POST /encode takes for this model (5000 for digits, fewer for "
         "larger images), and the largest k of its `bounds`",

@@ -70,6 +70,7 @@ class ModelInfo:
     attributes: dict[str, AttributeVector]
     report: dict
     device: str
+    sample_temperature: float  # the prior temperature measured best for samples (1 when not measured)
     max_k: int  # importance samples a log-likelihood request may ask for
     decoder: DecoderFile | None  # the bundle's decoder.onnx, None when it has none
 
@@ -163,6 +164,7 @@ class ServedModel:
             attributes=dict(bundle.attributes),
             report=dict(bundle.report),
             device=self.compiled.device,
+            sample_temperature=float(bundle.report.get("sample_temperature", 1.0)),
             max_k=self.max_k,
             decoder=self.decoder,
         )

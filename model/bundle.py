@@ -84,6 +84,13 @@ def model_weights(model: IWAE) -> dict[str, np.ndarray]:
     return weights
 
 
+def _save_tensors(tensors: dict[str, np.ndarray], path: Path) -> None:
+    """safetensors writes owner-only (0600) files; a bundle is read by whoever serves it (a container's
+    own user, a colleague's checkout), so its tensors get the mode its other files have."""
+    save_file(tensors, str(path))
+    path.chmod(0o644)
+
+
 def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | None = None) -> Path:
     """Writes config, weights and the manifest. A report, attribute vectors or an ONNX decoder already in
     the directory described the previous weights, so they are removed: run `iwae evaluate --save`,
@@ -94,7 +101,7 @@ def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | 
         (directory / stale).unlink(missing_ok=True)
     description = {"format_version": FORMAT_VERSION, "name": directory.name, **config.to_dict()}
     (directory / "config.json").write_text(json.dumps(description, indent=2) + "\n")
-    save_file(model_weights(model), str(directory / "weights.safetensors"))
+    _save_tensors(model_weights(model), directory / "weights.safetensors")
     if card is not None:
         (directory / "README.md").write_text(card)
     write_manifest(directory)
@@ -111,8 +118,8 @@ def save_report(directory: str | Path, report: dict) -> None:
 def save_attributes(directory: str | Path, attributes: dict[str, AttributeVector]) -> None:
     directory = Path(directory)
     verify_manifest(directory)
-    save_file(
-        {name: a.vector.astype(np.float32) for name, a in attributes.items()}, str(directory / "attributes.safetensors")
+    _save_tensors(
+        {name: a.vector.astype(np.float32) for name, a in attributes.items()}, directory / "attributes.safetensors"
     )
     meta = {name: a.describe() for name, a in attributes.items()}
     (directory / "attributes.json").write_text(json.dumps(meta, indent=2) + "\n")

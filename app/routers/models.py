@@ -34,6 +34,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 test_nll=info.report.get("test_nll"),
                 report=info.report,
                 device=info.device,
+                sample_temperature=info.sample_temperature,
                 max_k=info.max_k,
                 decoder=BrowserDecoder(
                     url=f"/models/{info.name}/decoder.onnx",

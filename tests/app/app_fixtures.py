@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +47,10 @@ def make_bundles(root: Path) -> Path:
     )
     digits_model = build(IWAE(digits.model))
     directory = save_bundle(digits_model, digits, root / "digits")
-    save_report(directory, {"test_nll": 543.2, "k": 50, "bounds": {"1": 560.0, "5": 550.0}, "active_units": 3})
+    save_report(
+        directory,
+        {"test_nll": 543.2, "k": 50, "bounds": {"1": 560.0, "5": 550.0}, "active_units": 3, "sample_temperature": 0.7},
+    )
     save_attributes(directory, _attributes(["0", "1", "7"], DIGITS_LATENT))
     save_decoder(directory, digits_model)  # the page decodes digits itself; faces on the server
 
@@ -83,3 +88,25 @@ def decode_data_url(url: str) -> np.ndarray:
     """A PNG data URL → uint8 array."""
     assert url.startswith("data:image/png;base64,")
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+
+
+def encode_with_bounds(url: str, png: bytes) -> int:
+    """POST /encode with k = 5000 and the bound chart: a request that takes a while."""
+    boundary = "drain-test-boundary"
+    fields = {"model": "digits", "k": "5000", "bounds": "true"}
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="d.png"\r\n'
+        "Content-Type: image/png\r\n\r\n".encode()
+        + png
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{url}/encode", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert "log_likelihood" in json.loads(response.read())
+        return response.status

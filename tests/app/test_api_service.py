@@ -23,6 +23,8 @@ def test_models_describes_each_model(client):
     assert digits["test_nll"] == 543.2 and digits["report"]["active_units"] == 3
     assert digits["device"] == device_name()
     assert models[1]["test_nll"] is None and models[1]["report"] == {}
+    # The page's default temperature: measured (bench/face_fidelity.py --save), else 1.
+    assert digits["sample_temperature"] == 0.7 and models[1]["sample_temperature"] == 1.0
 
 
 def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):

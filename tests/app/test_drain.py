@@ -3,35 +3,11 @@ exits 0."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from app_fixtures import digit_drawing, encode_image
+from app_fixtures import digit_drawing, encode_image, encode_with_bounds
 
 from app.local_server import start_server, stop_server
-
-
-def encode_with_bounds(url: str, png: bytes) -> int:
-    """POST /encode with k = 5000 and the bound chart: a request that takes a while."""
-    boundary = "drain-test-boundary"
-    fields = {"model": "digits", "k": "5000", "bounds": "true"}
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="d.png"\r\n'
-        "Content-Type: image/png\r\n\r\n".encode()
-        + png
-        + b"\r\n"
-    )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    request = urllib.request.Request(
-        f"{url}/encode", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        assert "log_likelihood" in json.loads(response.read())
-        return response.status
 
 
 def test_sigterm_finishes_the_requests_in_flight_and_exits_0(bundles_dir, tmp_path):

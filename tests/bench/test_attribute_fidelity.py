@@ -1,13 +1,11 @@
 """bench/attribute_fidelity.py: its measurements on hand-made arrays, and the whole digits and faces
 paths on tiny untrained bundles judged by stub classifiers (no real data, no trained classifier)."""
 
-import importlib.util
-import sys
 from itertools import product
-from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_scripts import load_bench_script
 from PIL import Image
 
 from model.attributes import AttributeVector
@@ -16,18 +14,7 @@ from model.config import Config, ModelConfig, TrainConfig
 from model.data import Dataset
 from model.iwae import IWAE, build
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "attribute_fidelity.py"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("attribute_fidelity", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-af = _load_script()
+af = load_bench_script("attribute_fidelity")
 
 
 def test_edited_latents_adds_each_scale():

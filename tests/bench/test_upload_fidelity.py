@@ -1,12 +1,10 @@
 """bench/upload_fidelity.py: a rendered upload survives the service's preprocessing as the same digit,
 and the whole report on a tiny untrained bundle judged by a stub classifier (no real data)."""
 
-import importlib.util
 import io
-import sys
-from pathlib import Path
 
 import numpy as np
+from bench_scripts import load_bench_script
 from PIL import Image, ImageDraw
 
 from model.bundle import load_bundle, save_bundle
@@ -14,22 +12,7 @@ from model.config import Config, ModelConfig, TrainConfig
 from model.data import Dataset
 from model.iwae import IWAE, build
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _load_script():
-    sys.path.insert(0, str(BENCH))  # it imports its sibling attribute_fidelity.py
-    try:
-        spec = importlib.util.spec_from_file_location("upload_fidelity", BENCH / "upload_fidelity.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-uf = _load_script()
+uf = load_bench_script("upload_fidelity")
 
 
 def seven() -> np.ndarray:

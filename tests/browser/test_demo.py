@@ -310,6 +310,16 @@ def test_sample_click_makes_it_the_input(page: Page):
     assert page.console.errors == []
 
 
+def test_the_temperature_starts_at_each_models_measured_default(page: Page):
+    open_demo(page)
+    models = page.evaluate("fetch('/models').then((answer) => answer.json())")
+    for model in sorted(models, key=lambda m: m["name"] == "digits"):  # the page opens on digits: leave it first
+        page.select_option("#model-select", model["name"])
+        expect(page.locator("#temperature-value")).to_have_text(f"{model['sample_temperature']:.2f}")
+        assert float(page.locator("#temperature").input_value()) == pytest.approx(model["sample_temperature"])
+    assert page.console.errors == []
+
+
 def test_fits_a_phone_screen_and_draws_with_a_finger(browser, base_url):
     phone_size = {"width": 375, "height": 740}
     context = browser.new_context(base_url=base_url, viewport=phone_size, has_touch=True, is_mobile=True)

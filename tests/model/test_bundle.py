@@ -35,6 +35,14 @@ def test_round_trip_is_bit_exact(bundle_dir):
     np.testing.assert_array_equal(model.encode(x)[0].numpy(), bundle.model.encode(x)[0].numpy())
 
 
+def test_every_file_is_readable_by_other_users(bundle_dir):
+    """A container's service runs as its own user: a 0600 file would make it skip the bundle."""
+    directory, _ = bundle_dir
+    assert {path.name: path.stat().st_mode & 0o044 for path in directory.iterdir()} == {
+        path.name: 0o044 for path in directory.iterdir()
+    }
+
+
 def test_tampered_weights_are_refused(bundle_dir):
     directory, _ = bundle_dir
     blob = bytearray((directory / "weights.safetensors").read_bytes())

@@ -67,13 +67,19 @@ export function mountSamplePanel(root, { store, api, feedback, session, url }) {
     runAndRecord();
   });
   seedInput.addEventListener("change", runAndRecord);
-  temperature.addEventListener("input", () => {
+  function showTemperature() {
     temperatureValue.textContent = Number(temperature.value).toFixed(TEMPERATURE_DIGITS);
-  });
+  }
+  temperature.addEventListener("input", showTemperature);
   temperature.addEventListener("change", run);
 
   store.subscribe((state, changed) => {
-    if (changed.has("modelChoice")) clearStrip(strip, download);
+    if (changed.has("modelChoice")) {
+      clearStrip(strip, download);
+      // Each model's own default: the temperature its samples were measured closest to real images at.
+      temperature.value = String(state.model.sample_temperature ?? 1);
+      showTemperature();
+    }
     if (changed.has("seed")) seedInput.value = String(state.seed);
   });
 
