@@ -28,7 +28,7 @@ from app.batching import BatchObserver, Lane, MicroBatcher
 from model.bundle import Bundle
 
 BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger requests are split
-SAMPLE_BUCKETS = (8, 64)  # posterior samples drawn for `samples=n`, n ≤ 64
+SAMPLE_BUCKETS = (16, 64)  # posterior samples drawn for `samples=n`, n ≤ 64; the page asks 16
 # A request with at least this many rows (a sweep, a path, a sample strip) fills a bucket by itself and
 # runs in the request's own thread: gathering it with others only made it wait for the batching thread
 # (measured with bench/wrk_bench.sh: 16-frame sweeps 316 req/s alone, 194 through the batcher).
@@ -242,7 +242,10 @@ class CompiledModel:
     def posterior(self, inputs: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """n ≤ 64 samples h ~ q(h|x) of one image (1, H, W, C): latent-layer latents (n, d), log-weights
         (n,) float64, and the mean images of their h1 (n, H, W, C)."""
-        with self._running("posterior_samples"):
+        # The smallest bucket (what the page asks with every upload) costs about a decode of as many
+        # images and takes its turn with them; more goes to the expensive lane.
+        cheap = n <= SAMPLE_BUCKETS[0]
+        with self._inline("posterior_samples") if cheap else self._running("posterior_samples"):
             latents, log_w, images = self._posterior[bucket(n, SAMPLE_BUCKETS)](
                 inputs.astype(np.float32), np.array([seed, POSTERIOR_SEED_STREAM], np.int64)
             )

@@ -136,8 +136,9 @@ def test_an_overloaded_model_answers_503_with_retry_after(client, engine, monkey
     assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * DIGITS_LATENT]}).status_code == 200
 
 
-def test_a_small_k_log_likelihood_does_not_wait_in_the_expensive_lane(client, engine, monkeypatch, digit_png):
-    """k ≤ one chunk (every upload's log p(x)) runs with the decodes; bounds up to k = 5000 take the lane."""
+def test_what_every_upload_asks_does_not_wait_in_the_expensive_lane(client, engine, monkeypatch, digit_png):
+    """k ≤ one chunk (every upload's log p(x)) and the page's 16 posterior samples run with the decodes;
+    bounds up to k = 5000 and more samples take the lane."""
 
     class Full:
         def __enter__(self):
@@ -148,6 +149,7 @@ def test_a_small_k_log_likelihood_does_not_wait_in_the_expensive_lane(client, en
 
     monkeypatch.setattr(engine.model("digits").compiled, "_expensive", Full())
     files = {"image": ("d.png", digit_png, "image/png")}
-    assert client.post("/encode", data={"model": "digits", "k": "50"}, files=files).status_code == 200
-    bounds = client.post("/encode", data={"model": "digits", "k": "50", "bounds": "true"}, files=files)
-    assert bounds.status_code == 503 and bounds.headers["retry-after"] == "1"
+    assert client.post("/encode", data={"model": "digits", "k": "50", "samples": "16"}, files=files).status_code == 200
+    for expensive in ({"bounds": "true"}, {"samples": "17"}):
+        refused = client.post("/encode", data={"model": "digits", "k": "50", **expensive}, files=files)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
