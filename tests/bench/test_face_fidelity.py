@@ -54,7 +54,7 @@ def test_the_report_on_a_tiny_bundle_chooses_the_closest_temperature_and_saves_i
     brightness = lambda x: x.mean(axis=(1, 2))  # noqa: E731  (a stub "classifier feature": mean colour)
 
     text, chosen, mean_psnr = ff.run(load_bundle(directory), faces, brightness, [0.5, 1.0], 16, 0, tmp_path)
-    assert chosen in (0.5, 1.0) and 0 < mean_psnr < 100
+    assert chosen == 0.5 and 0 < mean_psnr < 100  # noise: no face at any temperature, so the coolest
     assert "| reconstructions (decoded posterior mean) |" in text and f"**{chosen:g}**" in text
     assert (tmp_path / "faces-fidelity.md").read_text() == text
     with Image.open(tmp_path / "faces-samples.png") as grid:
