@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 
 from model.cli import add_model_commands
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser("serve", help="serve every bundle over HTTP: the REST API and the browser demo")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
-    p.add_argument("--port", type=int, default=8000)
+    # A string default goes through `type` too, so a bad $PORT gets argparse's plain error.
+    p.add_argument("--port", type=int, default=os.environ.get("PORT", "8000"), help="port (default: $PORT, else 8000)")
     p.add_argument(
         "--bundles",
         type=Path,
