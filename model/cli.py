@@ -14,20 +14,23 @@ from pathlib import Path
 
 def _train(args: argparse.Namespace) -> None:
     from model.config import load_config
-    from model.train import train
+    from model.train import TrainingDiverged, train
 
     config = load_config(args.config)
     if args.precision:
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, precision=args.precision))
-    model = train(
-        config,
-        args.out,
-        data_directory=args.data_dir,
-        resume=args.resume,
-        epochs=args.epochs,
-        strategy=args.strategy,
-        init_from=(args.init_from, args.init_epoch) if args.init_from else None,
-    )
+    try:
+        model = train(
+            config,
+            args.out,
+            data_directory=args.data_dir,
+            resume=args.resume,
+            epochs=args.epochs,
+            strategy=args.strategy,
+            init_from=(args.init_from, args.init_epoch) if args.init_from else None,
+        )
+    except TrainingDiverged as error:
+        raise SystemExit(f"iwae train: {error}") from None
     if args.bundle:
         from model.bundle import save_bundle
 

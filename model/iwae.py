@@ -62,19 +62,28 @@ class IWAE(keras.Model):
         sizes, hidden = config.latent_sizes, config.hidden_sizes
         per_channel = self.likelihood.params_per_channel
         net = PRECISIONS[precision]  # the networks' dtype policy
+        out = "float32" if self.likelihood.float32_params else net  # the likelihood parameters' layer
         if config.network == "mlp":
             self.encoder_input = MLPEncoderInput(name="flatten_x")
             self.inference = [
                 GaussianLayer(hidden[l], sizes[l], act, bn, name=f"q_h{l + 1}", dtype=net) for l in range(len(sizes))
             ]
             self.observation = MLPObservation(
-                tuple(reversed(hidden[0])), config.image_shape, per_channel, act, bn, output_bias, name="p_x", dtype=net
+                tuple(reversed(hidden[0])),
+                config.image_shape,
+                per_channel,
+                act,
+                bn,
+                output_bias,
+                out,
+                name="p_x",
+                dtype=net,
             )
         else:
             self.encoder_input = ConvEncoder(config.conv_filters, bn, name="conv_encoder", dtype=net)
             self.inference = [GaussianLayer((), sizes[0], act, bn, name="q_h1", dtype=net)]
             self.observation = ConvObservation(
-                config.conv_filters, config.image_shape, per_channel, bn, output_bias, name="p_x", dtype=net
+                config.conv_filters, config.image_shape, per_channel, bn, output_bias, out, name="p_x", dtype=net
             )
         # generative[l] is p(h_{l+1} | h_{l+2}) (1-based names), mirroring q(h_{l+2} | h_{l+1}).
         self.generative = [

@@ -4,7 +4,8 @@ Every network takes a Keras dtype policy: "float32", or "mixed_bfloat16" to run 
 and convolutions in bfloat16 (oneDNN runs them on the CPU's bfloat16 units, about twice as fast here)
 while its variables stay float32. Whatever a network hands to a density (means, standard deviations,
 likelihood parameters) is cast back to float32 at its boundary, so log-densities, log-weights and the
-bound are always float32.
+bound are always float32; a likelihood that needs its parameters computed in float32, not just cast
+(the discretised logistic), gets a float32 output layer.
 """
 
 from __future__ import annotations
@@ -69,13 +70,18 @@ class GaussianLayer(keras.layers.Layer):
 class MLPObservation(keras.layers.Layer):
     """h1 → hidden units → one likelihood parameter per pixel channel (the paper's decoder top)."""
 
-    def __init__(self, hidden, image_shape, params_per_channel, activation, batch_norm, output_bias, **kwargs):
+    def __init__(
+        self, hidden, image_shape, params_per_channel, activation, batch_norm, output_bias, output_dtype, **kwargs
+    ):
+        """`output_dtype`: the policy of the layer that computes the likelihood parameters."""
         super().__init__(**kwargs)
         policy = self.dtype_policy
         self.hidden = _hidden_stack(hidden, activation, batch_norm, name="observation_hidden", dtype=policy)
         self.out_shape = (*image_shape[:2], image_shape[2] * params_per_channel)
         bias = "zeros" if output_bias is None else keras.initializers.Constant(output_bias.reshape(-1))
-        self.out = keras.layers.Dense(int(np.prod(self.out_shape)), bias_initializer=bias, name="logits", dtype=policy)
+        self.out = keras.layers.Dense(
+            int(np.prod(self.out_shape)), bias_initializer=bias, name="logits", dtype=output_dtype
+        )
 
     def call(self, h1: tf.Tensor, training: bool = False) -> tf.Tensor:
         """(..., d_1) → likelihood parameters (..., H, W, C·params), float32."""
@@ -113,7 +119,8 @@ class ConvEncoder(keras.layers.Layer):
 class ConvObservation(keras.layers.Layer):
     """h1 (..., latent) → dense → transposed convolutions up to (..., H, W, C·params_per_channel)."""
 
-    def __init__(self, filters, image_shape, params_per_channel, batch_norm, output_bias, **kwargs):
+    def __init__(self, filters, image_shape, params_per_channel, batch_norm, output_bias, output_dtype, **kwargs):
+        """`output_dtype`: the policy of the last transposed convolution (the likelihood parameters)."""
         super().__init__(**kwargs)
         policy = self.dtype_policy
         height, width, channels = image_shape
@@ -134,7 +141,13 @@ class ConvObservation(keras.layers.Layer):
         bias = "zeros" if output_bias is None else keras.initializers.Constant(output_bias.reshape(-1))
         layers.append(
             keras.layers.Conv2DTranspose(
-                self.out_channels, 4, strides=2, padding="same", bias_initializer=bias, name="params", dtype=policy
+                self.out_channels,
+                4,
+                strides=2,
+                padding="same",
+                bias_initializer=bias,
+                name="params",
+                dtype=output_dtype,
             )
         )
         self.net = _with_policy(keras.Sequential(layers, name="conv_decoder"), policy)

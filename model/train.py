@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,10 @@ from model.iwae import IWAE, OBJECTIVES, build
 from model.likelihoods import make_likelihood
 
 log = logging.getLogger(__name__)
+
+
+class TrainingDiverged(RuntimeError):
+    """The bound stopped being a finite number: the run stops before a checkpoint records it."""
 
 
 def initial_output_bias(config: ModelConfig, intensities: np.ndarray) -> np.ndarray:
@@ -207,9 +212,11 @@ def train(
         for s in bar:
             batch = images[order[s * tc.batch_size : (s + 1) * tc.batch_size]]
             total += step(tf.constant(batch), tf.constant([tc.seed, e * steps_per_epoch + s], tf.int64))
-            if s % 50 == 49:
+            if s % 50 == 49:  # reading the running sum waits for the step: only as often as the bar shows it
+                _check_finite(float(total), e)
                 bar.set_postfix(bound=f"{float(total) / (s + 1):.2f}", lr=f"{rate:.2e}")
         mean_bound = float(total) / steps_per_epoch
+        _check_finite(mean_bound, e)
         seconds = time.perf_counter() - began
         with writer.as_default(step=e + 1):
             tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
@@ -228,6 +235,15 @@ def train(
             seconds,
         )
     return model
+
+
+def _check_finite(bound: float, epoch: int) -> None:
+    """Stops a diverged run, so that its last checkpoint (and --resume) still holds finite weights."""
+    if not math.isfinite(bound):
+        raise TrainingDiverged(
+            f"the bound became {bound} during epoch {epoch + 1}; the last checkpoint (epoch {epoch}) is "
+            "unaffected. Resume it (--resume) with a lower learning rate, or in float32 if it ran in bfloat16"
+        )
 
 
 class History:

@@ -36,6 +36,15 @@ def test_bfloat16_model_multiplies_in_bfloat16_and_computes_every_density_in_flo
     assert all(g.dtype == tf.float32 for g in tape.gradient(bound, model.trainable_variables))
 
 
+def test_a_logistic_model_computes_its_likelihood_parameters_in_float32(tiny_conv_config):
+    """bfloat16 would round a colour mean near ±1 by up to half an 8-bit bin: the last layer stays float32."""
+    model = build(IWAE(tiny_conv_config, precision="bfloat16"))
+    layers = {layer.name: layer for layer in model.observation.net.layers}
+    assert layers["params"].compute_dtype == "float32" and layers["deconv0"].compute_dtype == "bfloat16"
+    mlp = build(IWAE(TINY, precision="bfloat16"))  # Bernoulli logits tolerate bfloat16 (the bound test below)
+    assert mlp.observation.out.compute_dtype == "bfloat16"
+
+
 def test_the_two_precisions_train_to_the_same_bound(tmp_path, tiny_images):
     """Same seed, same data, 12 epochs each; both evaluated in float32 (as `iwae evaluate` does)."""
     bounds = {}

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from safetensors import safe_open
+from safetensors.numpy import save_file
 
 from model.config import Config, ModelConfig, TrainConfig
-from model.train import latest_checkpoint, read_history, restore_run, train
+from model.train import TrainingDiverged, latest_checkpoint, read_history, restore_run, train
 
 
 def tiny_config(**train) -> Config:
@@ -63,6 +65,20 @@ def test_history_records_every_epoch_and_a_resume_keeps_it_in_step_with_the_chec
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]
     assert [h["learning_rate"] for h in history] == [3e-3, 3e-3, 3e-3 * 10 ** (-1 / 7), 3e-3 * 10 ** (-1 / 7)]
     assert all(np.isfinite(h["bound"]) and h["seconds"] >= 0 for h in history)
+
+
+def test_a_diverged_run_stops_without_a_checkpoint_of_its_broken_weights(tmp_path, tiny_images):
+    config = tiny_config()
+    train(config, tmp_path / "run", intensities=tiny_images, epochs=1, progress=False)
+    checkpoint = tmp_path / "run" / "checkpoints" / "epoch-00001.safetensors"
+    with safe_open(str(checkpoint), "numpy") as f:  # a weight gone to infinity, as a diverging run's would
+        tensors, metadata = {key: f.get_tensor(key) for key in f.keys()}, f.metadata()
+    kernel = next(key for key in tensors if key.endswith("kernel"))
+    tensors[kernel] = np.full_like(tensors[kernel], np.inf)
+    save_file(tensors, str(checkpoint), metadata=metadata)
+    with pytest.raises(TrainingDiverged, match=r"during epoch 2; the last checkpoint \(epoch 1\) is unaffected"):
+        train(config, tmp_path / "run", intensities=tiny_images, resume=True, progress=False)
+    assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["epoch-00001.safetensors"]
 
 
 def test_vae_objective_trains_too(tmp_path, tiny_images):
