@@ -78,8 +78,9 @@ def _interpolation(model: str, method: str, path: Interpolation) -> InterpolateR
     )
 
 
-def json_only(request: Request) -> None:
-    """/interpolate takes latents as JSON; two images go to /interpolate/images."""
+async def json_only(request: Request) -> None:
+    """/interpolate takes latents as JSON; two images go to /interpolate/images. (A header check:
+    async, so it runs on the event loop instead of the thread pool.)"""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":
         raise HTTPException(status_code=415, detail="to walk between two images, POST them to /interpolate/images")
