@@ -127,9 +127,14 @@ class ModelSummary(BaseModel):
         "latents themselves (the demo page, with ONNX Runtime Web); null when the bundle has none",
     )
     sample_temperature: float = Field(
-        description="the prior temperature whose samples are closest to real images, as measured by "
-        "bench/face_fidelity.py (1 when not measured): the page's default for POST /sample",
+        description="the sampling temperature measured best by bench/face_fidelity.py (1 when not measured): "
+        "the page's default for POST /sample",
         examples=[0.8],
+    )
+    samples_from: Literal["prior", "encodings"] = Field(
+        description="what POST /sample draws from: the model's prior N(0, I), or (`encodings`) a Gaussian "
+        "fitted to the encodings of the training images, for a model whose encodings do not fill its prior",
+        examples=["prior"],
     )
     max_k: int = Field(
         description="the most importance samples POST /encode takes for this model (5000 for digits, fewer for "
@@ -198,7 +203,8 @@ class SampleRequest(Strict):
         gt=0.0,
         le=2.0,
         allow_inf_nan=False,
-        description="latents are N(0, I) × temperature, 0 < t ≤ 2",
+        description="scales the spread, 0 < t ≤ 2: latents are N(0, t² I) from the prior, or mean + t × (a draw "
+        "of the fitted Gaussian's spread) when the model samples from its encodings (GET /models: samples_from)",
         examples=[0.8],
     )
 

@@ -71,6 +71,7 @@ class ModelInfo:
     report: dict
     device: str
     sample_temperature: float  # the prior temperature measured best for samples (1 when not measured)
+    samples_from: str  # "prior", or "encodings": a Gaussian fitted to the training encodings
     max_k: int  # importance samples a log-likelihood request may ask for
     decoder: DecoderFile | None  # the bundle's decoder.onnx, None when it has none
 
@@ -165,6 +166,7 @@ class ServedModel:
             report=dict(bundle.report),
             device=self.compiled.device,
             sample_temperature=float(bundle.report.get("sample_temperature", 1.0)),
+            samples_from="prior" if bundle.latent_gaussian is None else "encodings",
             max_k=self.max_k,
             decoder=self.decoder,
         )
@@ -255,10 +257,15 @@ class ServedModel:
         return self.compiled.decode(np.stack([self.latent(z, f"latents[{i}]") for i, z in enumerate(latents)]))
 
     def sample(self, n: int, seed: int = 0, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """n draws from the prior N(0, temperature² I) of the top layer (the same seed, the same draws),
-        as latents (carried down to the latent layer) and their images."""
-        top = np.random.default_rng(seed).standard_normal((n, self.config.latent_sizes[-1])) * temperature
-        latents = self.compiled.from_prior(top.astype(np.float32))
+        """n draws (the same seed, the same draws) as latents and their images: from the Gaussian fitted
+        to the training encodings when the bundle has one (model/latent_gaussian.py), else from the
+        prior N(0, temperature² I) of the top layer, carried down to the latent layer."""
+        gaussian = self.bundle.latent_gaussian
+        if gaussian is not None:
+            latents = gaussian.draw(n, temperature, seed)
+        else:
+            top = np.random.default_rng(seed).standard_normal((n, self.config.latent_sizes[-1])) * temperature
+            latents = self.compiled.from_prior(top.astype(np.float32))
         return latents, self.compiled.decode(latents)
 
     def edit(

@@ -8,8 +8,9 @@ mean and decoded, as /encode does; PSNR = 10·log10(1 / MSE) per face against th
 (intensities in [0, 1]), averaged over faces. Beside it, the same faces blurred by Gaussians of
 σ = 1 and 2 px: how much detail a given PSNR keeps.
 
-Samples: n prior draws at each temperature T (what /sample does: the top layer from N(0, T² I)),
-decoded and judged two ways:
+Samples: n draws at each temperature T from the prior (the top layer from N(0, T² I)) and, when the
+bundle has one, from the Gaussian fitted to the training encodings (mean + T × its spread:
+model/latent_gaussian.py; what /sample then uses), decoded and judged two ways:
 - the fraction in which OpenCV's frontal-face Haar cascade (the service's upload cropper) finds a face,
   upscaled to 128 px: the layout of a face (eyes, nose, mouth where a face has them). It finds one in
   about 95 % of real test faces and in no noise image;
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -98,13 +100,21 @@ def feature_extractor(classifier):
     return lambda x: block.predict(x, batch_size=500, verbose=0).mean(axis=(1, 2))
 
 
-def prior_samples(model, n: int, temperature: float, seed: int) -> np.ndarray:
-    """n decoded prior draws at `temperature`, as the service's /sample draws them (ServedModel.sample)."""
+def prior_latents(model, n: int, temperature: float, seed: int) -> np.ndarray:
+    """n prior draws at `temperature` at the latent layer, as /sample draws them for a model without a
+    fitted Gaussian (ServedModel.sample)."""
     import tensorflow as tf
 
     top = np.random.default_rng(seed).standard_normal((n, model.config.latent_sizes[-1])) * temperature
-    latents = model.from_prior(tf.constant(top, tf.float32)).numpy()
-    return decode_all(model, latents)
+    return model.from_prior(tf.constant(top, tf.float32)).numpy()
+
+
+def samplers(bundle) -> dict[str, Callable[[int, float, int], np.ndarray]]:
+    """What to sample latents from, by name; the last is what the service's /sample uses."""
+    found = {"the prior N(0, I)": lambda n, t, seed: prior_latents(bundle.model, n, t, seed)}
+    if bundle.latent_gaussian is not None:
+        found["the Gaussian of the training encodings"] = bundle.latent_gaussian.draw
+    return found
 
 
 def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n: int, seed: int, out: Path | None):
@@ -124,23 +134,32 @@ def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n:
 
     real_features = features(test_images)
     real_found = face_found(test_images).mean()
-    sample_rows, found, grids = [], {}, []
-    for t in temperatures:
-        samples = prior_samples(model, n, t, seed)
-        distance = frechet_distance(features(samples), real_features)
-        found[t] = face_found(samples).mean()
-        sample_rows.append([f"{t:g}", f"{found[t]:.1%}", f"{distance:.2f}"])
-        grids.append(samples[:GRID])
-        print(f"T = {t:g}: Haar finds a face in {found[t]:.1%}, Fréchet distance {distance:.2f}", flush=True)
-    chosen = max((t for t in temperatures if found[t] >= FACE_FLOOR), default=min(temperatures))
-    sample_rows.append(["real test faces", f"{real_found:.1%}", "0"])
-    sample_rows.append(
-        [
+    sources = samplers(bundle)
+    found: dict[str, dict[float, float]] = {name: {} for name in sources}
+    distance: dict[str, dict[float, float]] = {name: {} for name in sources}
+    grids = []
+    for name, draw in sources.items():
+        for t in temperatures:
+            samples = decode_all(model, draw(n, t, seed))
+            distance[name][t] = frechet_distance(features(samples), real_features)
+            found[name][t] = face_found(samples).mean()
+            if name == list(sources)[-1]:
+                grids.append(samples[:GRID])
+            print(f"{name}, T = {t:g}: Haar {found[name][t]:.1%}, Fréchet {distance[name][t]:.2f}", flush=True)
+    served = list(sources)[-1]
+    chosen = max((t for t in temperatures if found[served][t] >= FACE_FLOOR), default=min(temperatures))
+    sample_rows = [
+        [f"{t:g}", *(f"{found[name][t]:.1%} / {distance[name][t]:.2f}" for name in sources)] for t in temperatures
+    ]
+    references = [
+        ("real test faces", f"{real_found:.1%} / 0"),
+        (
             "reconstructions",
-            f"{face_found(reconstructions).mean():.1%}",
+            f"{face_found(reconstructions).mean():.1%} / "
             f"{frechet_distance(features(reconstructions), real_features):.2f}",
-        ]
-    )
+        ),
+    ]
+    sample_rows += [[label, *([value] * len(sources))] for label, value in references]
 
     lines = [
         f"# Face fidelity: `{bundle.name}`",
@@ -153,12 +172,12 @@ def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n:
         "",
         markdown_table(["images", "PSNR (dB)"], rows),
         "",
-        f"Prior samples ({n:,} per temperature, seed {seed}): how often OpenCV's Haar cascade finds a face, and "
+        f"Samples ({n:,} per temperature, seed {seed}), each cell: how often OpenCV's Haar cascade finds a face / "
         "the Fréchet distance to the real test faces in the face classifier's features (lower is closer). "
-        f"Default temperature (the highest at which the cascade finds a face in at least {FACE_FLOOR:.0%}): "
-        f"**{chosen:g}**.",
+        f"/sample draws from {served}; its default temperature (the highest at which the cascade finds a "
+        f"face in at least {FACE_FLOOR:.0%}): **{chosen:g}**.",
         "",
-        markdown_table(["temperature", "Haar finds a face", "Fréchet distance"], sample_rows),
+        markdown_table(["temperature", *(f"from {name}" for name in sources)], sample_rows),
         "",
     ]
     if out is not None:
@@ -166,7 +185,8 @@ def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n:
         file = f"{bundle.name}-samples.png"
         (out / file).write_bytes(png_bytes(picture_strip(np.stack(grids))))
         lines += [
-            f"Rows: temperatures {', '.join(f'{t:g}' for t in temperatures)}; {GRID} samples each.",
+            f"Samples from {served}. Rows: temperatures {', '.join(f'{t:g}' for t in temperatures)}; "
+            f"{GRID} draws each, the same draws scaled.",
             "",
             f"![samples]({file})",
             "",

@@ -86,10 +86,16 @@ def encode_all(model, intensities: np.ndarray, batch: int = 1000) -> np.ndarray:
 def attributes_for_dataset(
     model, images: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
 ) -> dict[str, AttributeVector]:
-    """Attribute vectors from any labelled data: integer class labels (N,) give one vector per class;
+    """Attribute vectors from any labelled data (attributes_for_latents of their encodings)."""
+    return attributes_for_latents(encode_all(model, images), labels, names)
+
+
+def attributes_for_latents(
+    latents: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
+) -> dict[str, AttributeVector]:
+    """Attribute vectors from encodings (N, d): integer class labels (N,) give one vector per class;
     ±1 label rows (N, A) give a mean-difference vector per attribute plus its balanced variant,
     named "<attribute> (balanced)"."""
-    latents = encode_all(model, images)
     if labels.ndim == 1:
         return class_vectors(latents, labels, names)
     vectors = binary_attribute_vectors(latents, labels, names)

@@ -5,6 +5,8 @@ weights.safetensors      every variable by its Keras path (no pickle)
 report.json              the `iwae evaluate` report (optional until evaluated)
 attributes.safetensors   latent attribute vectors (optional), described in attributes.json
 decoder.onnx             the decoder as ONNX, for decoding in the browser (optional; model/browser_decoder.py)
+latent_gaussian.safetensors  a Gaussian fitted to the training encodings, to sample from (optional;
+                         model/latent_gaussian.py)
 README.md                the model card (optional)
 MANIFEST.sha256          sha256 of every file above; loading refuses a bundle that disagrees
 """
@@ -23,8 +25,10 @@ from model.attributes import AttributeVector
 from model.browser_decoder import DECODER_FILE, export_decoder
 from model.config import Config, config_from_dict
 from model.iwae import IWAE, build
+from model.latent_gaussian import LatentGaussian
 
 MANIFEST = "MANIFEST.sha256"
+LATENT_GAUSSIAN = "latent_gaussian.safetensors"
 FORMAT_VERSION = 1
 
 
@@ -41,6 +45,7 @@ class Bundle:
     report: dict = field(default_factory=dict)
     attributes: dict[str, AttributeVector] = field(default_factory=dict)
     decoder: Path | None = None  # decoder.onnx, when the bundle has one
+    latent_gaussian: LatentGaussian | None = None  # what to sample from instead of the prior, when fitted
 
 
 def _sha256(path: Path) -> str:
@@ -97,7 +102,7 @@ def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | 
     `iwae attributes` and `iwae decoder` again."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in ("report.json", "attributes.safetensors", "attributes.json", DECODER_FILE):
+    for stale in ("report.json", "attributes.safetensors", "attributes.json", DECODER_FILE, LATENT_GAUSSIAN):
         (directory / stale).unlink(missing_ok=True)
     description = {"format_version": FORMAT_VERSION, "name": directory.name, **config.to_dict()}
     (directory / "config.json").write_text(json.dumps(description, indent=2) + "\n")
@@ -123,6 +128,13 @@ def save_attributes(directory: str | Path, attributes: dict[str, AttributeVector
     )
     meta = {name: a.describe() for name, a in attributes.items()}
     (directory / "attributes.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_manifest(directory)
+
+
+def save_latent_gaussian(directory: str | Path, gaussian: LatentGaussian) -> None:
+    directory = Path(directory)
+    verify_manifest(directory)
+    _save_tensors({"mean": gaussian.mean, "scale_tril": gaussian.scale_tril}, directory / LATENT_GAUSSIAN)
     write_manifest(directory)
 
 
@@ -167,4 +179,17 @@ def load_bundle(directory: str | Path) -> Bundle:
         meta = json.loads((directory / "attributes.json").read_text())
         attributes = {name: AttributeVector.from_description(name, vectors[name], meta[name]) for name in meta}
     decoder = directory / DECODER_FILE
-    return Bundle(directory.name, directory, config, model, report, attributes, decoder if decoder.exists() else None)
+    gaussian = None
+    if (directory / LATENT_GAUSSIAN).exists():
+        tensors = load_file(str(directory / LATENT_GAUSSIAN))
+        gaussian = LatentGaussian(tensors["mean"], tensors["scale_tril"])
+    return Bundle(
+        directory.name,
+        directory,
+        config,
+        model,
+        report,
+        attributes,
+        decoder if decoder.exists() else None,
+        gaussian,
+    )

@@ -91,15 +91,20 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def _attributes(args: argparse.Namespace) -> None:
-    from model.attributes import attributes_for_dataset
-    from model.bundle import load_bundle, save_attributes
+    from model.attributes import attributes_for_latents, encode_all
+    from model.bundle import load_bundle, save_attributes, save_latent_gaussian
     from model.data import load_dataset
+    from model.latent_gaussian import LatentGaussian
 
     bundle = load_bundle(args.bundle)
     train = load_dataset(bundle.config.train.dataset, "train", args.data_dir, bundle.config.train.squeezed_faces)
-    vectors = attributes_for_dataset(bundle.model, train.images, train.labels, train.label_names)
+    latents = encode_all(bundle.model, train.images)
+    vectors = attributes_for_latents(latents, train.labels, train.label_names)
     save_attributes(args.bundle, vectors)
     print(f"wrote {len(vectors)} attribute vectors to {args.bundle}")
+    if args.sample_from_encodings:
+        save_latent_gaussian(args.bundle, LatentGaussian.fit(latents))
+        print(f"wrote the Gaussian of {len(latents):,} training encodings to {args.bundle}: /sample draws from it")
 
 
 def add_model_commands(commands: argparse._SubParsersAction) -> None:
@@ -168,6 +173,12 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("attributes", help="compute a bundle's latent attribute vectors from its training labels")
     p.add_argument("bundle", type=Path)
     p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument(
+        "--sample-from-encodings",
+        action="store_true",
+        help="also fit a Gaussian to the training encodings, which /sample then draws from instead of the "
+        "prior (for a model whose encodings do not fill its prior: model/latent_gaussian.py)",
+    )
     p.set_defaults(func=_attributes)
 
 

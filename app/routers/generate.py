@@ -41,7 +41,9 @@ def decode(body: DecodeRequest, engine: EngineDep) -> Images:
 
 @router.post("/sample")
 def sample(body: SampleRequest, engine: EngineDep) -> SampleResponse:
-    """Draw latents from the prior N(0, I) × temperature and decode them; the same seed gives the same images."""
+    """Draw latents and decode them: from the prior N(0, I) × temperature, or, for a model that samples
+    from its encodings (GET /models: samples_from), from the Gaussian fitted to them. The same seed
+    gives the same images."""
     latents, images = engine.model(body.model).sample(body.n, body.seed, body.temperature)
     return SampleResponse(**_images(body.model, images).model_dump(), latents=latents.tolist())
 

@@ -35,6 +35,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 report=info.report,
                 device=info.device,
                 sample_temperature=info.sample_temperature,
+                samples_from=info.samples_from,
                 max_k=info.max_k,
                 decoder=BrowserDecoder(
                     url=f"/models/{info.name}/decoder.onnx",

@@ -12,13 +12,16 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from model.attributes import AttributeVector
-from model.bundle import save_attributes, save_bundle, save_decoder, save_report
+from model.bundle import save_attributes, save_bundle, save_decoder, save_latent_gaussian, save_report
 from model.config import Config, ModelConfig, TrainConfig
 from model.iwae import IWAE, build
+from model.latent_gaussian import LatentGaussian
 
 DIGITS_LATENT = 4  # h1, the digits' latent layer, as in the shipped bundle
 DIGITS_TOP = 3
 FACES_LATENT = 3
+# The tiny faces' training encodings, as if fitted: far from the prior, nearly still.
+FACES_ENCODINGS = LatentGaussian(np.full(FACES_LATENT, 8.0, np.float32), 0.01 * np.eye(FACES_LATENT, dtype=np.float32))
 
 
 def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
@@ -60,6 +63,7 @@ def make_bundles(root: Path) -> Path:
     )
     directory = save_bundle(build(IWAE(faces.model)), faces, root / "faces")
     save_attributes(directory, _attributes(["Smiling", "Eyeglasses"], FACES_LATENT))
+    save_latent_gaussian(directory, FACES_ENCODINGS)  # /sample draws from it, not from N(0, I)
 
     broken = save_bundle(build(IWAE(digits.model)), digits, root / "broken")
     weights = bytearray((broken / "weights.safetensors").read_bytes())

@@ -20,13 +20,25 @@ def test_decode_gives_one_image_per_latent_and_a_strip(client):
 
 
 def test_sample_is_seeded_and_scaled_by_the_temperature(client):
-    request = {"model": "faces", "n": 3, "seed": 11, "temperature": 0.5}
+    request = {"model": "digits", "n": 3, "seed": 11, "temperature": 0.5}  # digits sample from the prior
     body = client.post("/sample", json=request).json()
     assert body == client.post("/sample", json=request).json()
-    assert len(body["latents"]) == len(body["images"]) == 3 and decode_data_url(body["strip"]).shape == (64, 192, 3)
-    hot = client.post("/sample", json={**request, "temperature": 1.0}).json()
-    np.testing.assert_allclose(np.array(hot["latents"]) / 2, body["latents"], rtol=1e-6)
+    assert len(body["latents"]) == len(body["images"]) == 3 and decode_data_url(body["strip"]).shape == (28, 84)
     assert client.post("/sample", json={**request, "seed": 12}).json()["latents"] != body["latents"]
+
+
+def test_a_model_with_fitted_encodings_samples_from_them(client):
+    models = {m["name"]: m["samples_from"] for m in client.get("/models").json()}
+    assert models == {"digits": "prior", "faces": "encodings"}
+    request = {"model": "faces", "n": 3, "seed": 11, "temperature": 0.5}
+    body = client.post("/sample", json=request).json()
+    assert decode_data_url(body["strip"]).shape == (64, 192, 3)
+    cool, hot = (
+        np.array(body["latents"]),
+        np.array(client.post("/sample", json={**request, "temperature": 1.0}).json()["latents"]),
+    )
+    np.testing.assert_allclose(cool, 8.0, atol=0.1)  # around the encodings' mean, not the prior's 0
+    np.testing.assert_allclose(hot - 8.0, 2 * (cool - 8.0), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("method, path", [("slerp", slerp), ("lerp", lerp)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_fixtures import DIGITS_LATENT, DIGITS_TOP, FACES_LATENT, digit_drawing, encode_image
+from app_fixtures import DIGITS_LATENT, DIGITS_TOP, FACES_ENCODINGS, FACES_LATENT, digit_drawing, encode_image
 
 from app.exceptions import InvalidLatent, InvalidRequest, UnknownAttribute
 from app.served import BOUND_KS, Direction
@@ -53,11 +53,12 @@ def test_k_and_samples_are_checked_per_model(engine, digits):
         digits.encode(DIGIT, k=5, samples=65)
 
 
-def test_prior_samples_are_seeded_and_scaled_by_the_temperature(engine):
-    faces = engine.model("faces")  # its latent is the top layer, where the prior is
+def test_a_bundle_with_fitted_encodings_samples_from_them_seeded(engine):
+    faces = engine.model("faces")  # its bundle has a latent Gaussian (app_fixtures.FACES_ENCODINGS)
     latents, images = faces.sample(4, seed=7, temperature=1.0)
     np.testing.assert_array_equal(latents, faces.sample(4, seed=7)[0])
-    np.testing.assert_allclose(faces.sample(4, seed=7, temperature=0.5)[0], latents / 2, rtol=1e-6)
+    np.testing.assert_array_equal(latents, FACES_ENCODINGS.draw(4, 1.0, seed=7))
+    np.testing.assert_allclose(faces.sample(4, seed=7, temperature=0.5)[0], FACES_ENCODINGS.draw(4, 0.5, seed=7))
     assert latents.shape == (4, FACES_LATENT) and images.shape == (4, 64, 64, 3)
 
 

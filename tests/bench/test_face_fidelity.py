@@ -6,9 +6,10 @@ import pytest
 from bench_scripts import load_bench_script
 from PIL import Image
 
-from model.bundle import load_bundle, save_bundle, save_report
+from model.bundle import load_bundle, save_bundle, save_latent_gaussian, save_report
 from model.config import Config, ModelConfig, TrainConfig
 from model.iwae import IWAE, build
+from model.latent_gaussian import LatentGaussian
 
 ff = load_bench_script("face_fidelity")
 
@@ -50,12 +51,15 @@ def test_the_report_on_a_tiny_bundle_chooses_the_closest_temperature_and_saves_i
     )
     directory = save_bundle(build(IWAE(config.model)), config, tmp_path / "faces")
     save_report(directory, {"bits_per_dim": 6.5, "k": 50})
+    save_latent_gaussian(directory, LatentGaussian(np.full(3, 4.0, np.float32), np.eye(3, dtype=np.float32)))
     faces = np.random.default_rng(3).random((20, 64, 64, 3)).astype(np.float32)
     brightness = lambda x: x.mean(axis=(1, 2))  # noqa: E731  (a stub "classifier feature": mean colour)
 
     text, chosen, mean_psnr = ff.run(load_bundle(directory), faces, brightness, [0.5, 1.0], 16, 0, tmp_path)
     assert chosen == 0.5 and 0 < mean_psnr < 100  # noise: no face at any temperature, so the coolest
     assert "| reconstructions (decoded posterior mean) |" in text and f"**{chosen:g}**" in text
+    assert "| temperature | from the prior N(0, I) | from the Gaussian of the training encodings |" in text
+    assert "/sample draws from the Gaussian of the training encodings" in text
     assert (tmp_path / "faces-fidelity.md").read_text() == text
     with Image.open(tmp_path / "faces-samples.png") as grid:
         assert grid.size == (8 * 64 + 7 * 2, 2 * 64 + 2)

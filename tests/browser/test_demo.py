@@ -310,12 +310,14 @@ def test_sample_click_makes_it_the_input(page: Page):
     assert page.console.errors == []
 
 
-def test_the_temperature_starts_at_each_models_measured_default(page: Page):
+def test_the_sample_panel_says_what_each_model_samples_and_starts_at_its_measured_temperature(page: Page):
     open_demo(page)
     models = page.evaluate("fetch('/models').then((answer) => answer.json())")
     for model in sorted(models, key=lambda m: m["name"] == "digits"):  # the page opens on digits: leave it first
         page.select_option("#model-select", model["name"])
         expect(page.locator("#temperature-value")).to_have_text(f"{model['sample_temperature']:.2f}")
+        source = {"prior": "from the prior", "encodings": "from the training encodings"}[model["samples_from"]]
+        expect(page.locator("#sample-title")).to_have_text(f"4 Sample {source}")
         assert float(page.locator("#temperature").input_value()) == pytest.approx(model["sample_temperature"])
     assert page.console.errors == []
 

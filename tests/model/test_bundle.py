@@ -7,9 +7,10 @@ import pytest
 import tensorflow as tf
 
 from model.attributes import AttributeVector
-from model.bundle import BundleError, load_bundle, save_attributes, save_bundle, save_report
+from model.bundle import BundleError, load_bundle, save_attributes, save_bundle, save_latent_gaussian, save_report
 from model.config import Config, ModelConfig
 from model.iwae import IWAE, build
+from model.latent_gaussian import LatentGaussian
 
 
 @pytest.fixture
@@ -83,8 +84,19 @@ def test_not_a_bundle(tmp_path):
         load_bundle(tmp_path / "empty")
 
 
-def test_saving_new_weights_drops_stale_report_and_attributes(bundle_dir):
+def test_a_fitted_latent_gaussian_round_trips(bundle_dir):
+    directory, _ = bundle_dir
+    assert load_bundle(directory).latent_gaussian is None  # sampling uses the prior unless one is fitted
+    fitted = LatentGaussian.fit(np.random.default_rng(0).standard_normal((50, 3)) + 7.0)
+    save_latent_gaussian(directory, fitted)
+    loaded = load_bundle(directory).latent_gaussian
+    np.testing.assert_array_equal(loaded.mean, fitted.mean)
+    np.testing.assert_array_equal(loaded.scale_tril, fitted.scale_tril)
+
+
+def test_saving_new_weights_drops_stale_report_attributes_and_latent_gaussian(bundle_dir):
     directory, model = bundle_dir
+    save_latent_gaussian(directory, LatentGaussian.fit(np.random.default_rng(0).standard_normal((50, 3))))
     save_bundle(model, load_bundle(directory).config, directory)
     bundle = load_bundle(directory)
-    assert bundle.report == {} and bundle.attributes == {}
+    assert bundle.report == {} and bundle.attributes == {} and bundle.latent_gaussian is None

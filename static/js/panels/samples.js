@@ -1,4 +1,5 @@
-/* Panel 4, samples from the prior: a seeded, tempered batch of decoded prior samples.
+/* Panel 4, samples: a seeded, tempered batch of decoded samples from the model's prior, or from the
+ * Gaussian fitted to its training encodings when it has one (GET /models: samples_from).
  *
  * The seed is part of the link; "New seed" draws one. Clicking a sample makes it the input. The page's
  * first view on a model is such a batch with its first sample as the input (`showFirstView`), unless
@@ -11,10 +12,13 @@ import { clampInt } from "../format.js";
 import { createLane } from "../scheduler.js";
 
 const TEMPERATURE_DIGITS = 2;
+// What /sample draws from (GET /models: samples_from), as the panel's title says it.
+const SAMPLE_SOURCES = { prior: "from the prior", encodings: "from the training encodings" };
 
 export function mountSamplePanel(root, { store, api, feedback, session, url }) {
   const seedInput = find(root, "seed");
   const temperature = find(root, "temperature");
+  const source = find(root, "sample-source");
   const temperatureValue = find(root, "temperature-value");
   const countSelect = find(root, "sample-n");
   const strip = find(root, "sample-strip");
@@ -79,6 +83,7 @@ export function mountSamplePanel(root, { store, api, feedback, session, url }) {
       // Each model's own default: the temperature its samples were measured closest to real images at.
       temperature.value = String(state.model.sample_temperature ?? 1);
       showTemperature();
+      source.textContent = SAMPLE_SOURCES[state.model.samples_from] || SAMPLE_SOURCES.prior;
     }
     if (changed.has("seed")) seedInput.value = String(state.seed);
   });
