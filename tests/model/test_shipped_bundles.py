@@ -51,15 +51,22 @@ def test_faces_bundle_reports_bits_per_dim_and_ships_its_attributes_and_terms():
     # −L_1 ≥ −L_k(train) ≥ −L_50 = the k = 50 estimate, in nats and in bits per dimension
     assert report["bounds"]["1"] > report["bounds"][str(train.k)] > report["bounds"]["50"] == report["test_nll"]
     assert report["bits_per_dim"] == pytest.approx(report["test_nll"] / (64 * 64 * 3 * np.log(2)))
-    assert report["bits_per_dim"] < 5.80  # the epoch-6 preview this bundle replaced
-    assert report["active_units"] > 64
+    assert report["bits_per_dim"] < 5.50  # the 128-d model this one replaced: 5.67
+    assert report["active_units"] > 256
+    # measured by bench/face_fidelity.py --save: sharper than the 128-d model (23.14 dB), and /sample
+    # draws from the Gaussian of the training encodings, which the 512-d encodings do not fill N(0, I) without
+    assert report["reconstruction_psnr_db"] > 25.0 and 0 < report["sample_temperature"] <= 1.5
+    assert bundle.latent_gaussian is not None and bundle.latent_gaussian.mean.shape == (
+        bundle.config.model.latent_size,
+    )
     for name in ("Smiling", "Male", "Eyeglasses"):
         assert bundle.attributes[name].method == "mean_difference"
         assert bundle.attributes[f"{name} (balanced)"].method == "balanced"
     assert len(bundle.attributes) == 80
     card = (BUNDLES / "faces" / "README.md").read_text()
     assert "non-commercial" in card and "balanced" in card
-    assert sum(f.stat().st_size for f in (BUNDLES / "faces").iterdir()) < 30 * 2**20
+    # 512-d heads make most of its 7.7 M parameters: weights 31 MB, the browser's decoder 11 MB
+    assert sum(f.stat().st_size for f in (BUNDLES / "faces").iterdir()) < 50 * 2**20
 
 
 @pytest.mark.real_data
