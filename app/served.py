@@ -70,7 +70,7 @@ class ModelInfo:
     attributes: dict[str, AttributeVector]
     report: dict
     device: str
-    sample_temperature: float  # the prior temperature measured best for samples (1 when not measured)
+    sample_temperature: float  # the sampling temperature measured best (1 when not measured)
     samples_from: str  # "prior", or "encodings": a Gaussian fitted to the training encodings
     max_k: int  # importance samples a log-likelihood request may ask for
     decoder: DecoderFile | None  # the bundle's decoder.onnx, None when it has none
