@@ -117,49 +117,56 @@ def samplers(bundle) -> dict[str, Callable[[int, float, int], np.ndarray]]:
     return found
 
 
-def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n: int, seed: int, out: Path | None):
-    """Measures reconstructions and samples; returns (markdown report, chosen temperature, mean PSNR)."""
+def reconstruction_rows(model, test_images: np.ndarray) -> tuple[np.ndarray, float, list[list[str]]]:
+    """The test faces' reconstructions, their mean PSNR, and the table rows with the blur yardsticks."""
     from model.attributes import encode_all
 
-    model = bundle.model
     began = time.time()
     reconstructions = decode_all(model, encode_all(model, test_images))
-    recon_psnr = psnr(reconstructions, test_images)
-    rows = [["reconstructions (decoded posterior mean)", f"**{recon_psnr.mean():.2f}**"]]
+    mean_psnr = float(psnr(reconstructions, test_images).mean())
+    rows = [["reconstructions (decoded posterior mean)", f"**{mean_psnr:.2f}**"]]
     rows += [
         [f"the input blurred, σ = {s:g} px", f"{psnr(blurred(test_images, s), test_images).mean():.2f}"]
         for s in BLUR_SIGMAS
     ]
-    print(f"reconstruction PSNR {recon_psnr.mean():.2f} dB ({time.time() - began:.0f} s)", flush=True)
+    print(f"reconstruction PSNR {mean_psnr:.2f} dB ({time.time() - began:.0f} s)", flush=True)
+    return reconstructions, mean_psnr, rows
 
-    real_features = features(test_images)
-    real_found = face_found(test_images).mean()
+
+def sample_rows(bundle, real_features, features, temperatures, n: int, seed: int):
+    """Each sampler at each temperature: (the served sampler's name, its chosen temperature, table rows
+    "faces found / distance" per sampler, the served sampler's first GRID samples per temperature)."""
     sources = samplers(bundle)
-    found: dict[str, dict[float, float]] = {name: {} for name in sources}
-    distance: dict[str, dict[float, float]] = {name: {} for name in sources}
-    grids = []
+    served = list(sources)[-1]
+    cells: dict[float, list[str]] = {t: [] for t in temperatures}
+    found, grids = {}, []
     for name, draw in sources.items():
         for t in temperatures:
-            samples = decode_all(model, draw(n, t, seed))
-            distance[name][t] = frechet_distance(features(samples), real_features)
-            found[name][t] = face_found(samples).mean()
-            if name == list(sources)[-1]:
+            samples = decode_all(bundle.model, draw(n, t, seed))
+            distance, found[name, t] = frechet_distance(features(samples), real_features), face_found(samples).mean()
+            cells[t].append(f"{found[name, t]:.1%} / {distance:.2f}")
+            if name == served:
                 grids.append(samples[:GRID])
-            print(f"{name}, T = {t:g}: Haar {found[name][t]:.1%}, Fréchet {distance[name][t]:.2f}", flush=True)
-    served = list(sources)[-1]
-    chosen = max((t for t in temperatures if found[served][t] >= FACE_FLOOR), default=min(temperatures))
-    sample_rows = [
-        [f"{t:g}", *(f"{found[name][t]:.1%} / {distance[name][t]:.2f}" for name in sources)] for t in temperatures
-    ]
+            print(f"{name}, T = {t:g}: Haar {found[name, t]:.1%}, Fréchet {distance:.2f}", flush=True)
+    chosen = max((t for t in temperatures if found[served, t] >= FACE_FLOOR), default=min(temperatures))
+    return served, chosen, [[f"{t:g}", *cells[t]] for t in temperatures], list(sources), grids
+
+
+def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n: int, seed: int, out: Path | None):
+    """Measures reconstructions and samples; returns (markdown report, chosen temperature, mean PSNR)."""
+    model = bundle.model
+    reconstructions, mean_psnr, rows = reconstruction_rows(model, test_images)
+    real_features = features(test_images)
+    served, chosen, table, sources, grids = sample_rows(bundle, real_features, features, temperatures, n, seed)
     references = [
-        ("real test faces", f"{real_found:.1%} / 0"),
+        ("real test faces", f"{face_found(test_images).mean():.1%} / 0"),
         (
             "reconstructions",
             f"{face_found(reconstructions).mean():.1%} / "
             f"{frechet_distance(features(reconstructions), real_features):.2f}",
         ),
     ]
-    sample_rows += [[label, *([value] * len(sources))] for label, value in references]
+    table += [[label, *([value] * len(sources))] for label, value in references]
 
     lines = [
         f"# Face fidelity: `{bundle.name}`",
@@ -177,7 +184,7 @@ def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n:
         f"/sample draws from {served}; its default temperature (the highest at which the cascade finds a "
         f"face in at least {FACE_FLOOR:.0%}): **{chosen:g}**.",
         "",
-        markdown_table(["temperature", *(f"from {name}" for name in sources)], sample_rows),
+        markdown_table(["temperature", *(f"from {name}" for name in sources)], table),
         "",
     ]
     if out is not None:
@@ -192,7 +199,7 @@ def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n:
             "",
         ]
         (out / f"{bundle.name}-fidelity.md").write_text("\n".join(lines))
-    return "\n".join(lines), chosen, float(recon_psnr.mean())
+    return "\n".join(lines), chosen, mean_psnr
 
 
 def save_measurements(bundle, temperature: float, mean_psnr: float) -> None:
