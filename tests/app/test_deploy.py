@@ -63,6 +63,11 @@ def test_the_gpu_variant_is_the_deployment_with_one_gpu_per_replica():
     kubernetes_validate.validate(deployment, KUBERNETES, strict=True)
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["resources"]["limits"]["nvidia.com/gpu"] == 1
+    # CUDA needs more host memory than the CPU figures the base is sized on; the CPU request stays
+    assert container["resources"] == {
+        "requests": {"cpu": "1", "memory": "3Gi"},
+        "limits": {"memory": "6Gi", "nvidia.com/gpu": 1},
+    }
     assert (
         container["readinessProbe"]
         == serving()["Deployment"]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
