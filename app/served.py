@@ -264,8 +264,7 @@ class ServedModel:
         if gaussian is not None:
             latents = gaussian.draw(n, temperature, seed)
         else:
-            top = np.random.default_rng(seed).standard_normal((n, self.config.latent_sizes[-1])) * temperature
-            latents = self.compiled.from_prior(top.astype(np.float32))
+            latents = self.compiled.from_prior(self.bundle.model.draw_prior(n, temperature, seed))
         return latents, self.compiled.decode(latents)
 
     def edit(

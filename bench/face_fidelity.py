@@ -105,8 +105,7 @@ def prior_latents(model, n: int, temperature: float, seed: int) -> np.ndarray:
     fitted Gaussian (ServedModel.sample)."""
     import tensorflow as tf
 
-    top = np.random.default_rng(seed).standard_normal((n, model.config.latent_sizes[-1])) * temperature
-    return model.from_prior(tf.constant(top, tf.float32)).numpy()
+    return model.from_prior(tf.constant(model.draw_prior(n, temperature, seed))).numpy()
 
 
 def samplers(bundle) -> dict[str, Callable[[int, float, int], np.ndarray]]:

@@ -83,13 +83,6 @@ def encode_all(model, intensities: np.ndarray, batch: int = 1000) -> np.ndarray:
     return np.concatenate([model.encode(tf.constant(x[i : i + batch]))[0].numpy() for i in range(0, len(x), batch)])
 
 
-def attributes_for_dataset(
-    model, images: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
-) -> dict[str, AttributeVector]:
-    """Attribute vectors from any labelled data (attributes_for_latents of their encodings)."""
-    return attributes_for_latents(encode_all(model, images), labels, names)
-
-
 def attributes_for_latents(
     latents: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
 ) -> dict[str, AttributeVector]:

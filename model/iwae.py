@@ -159,6 +159,12 @@ class IWAE(keras.Model):
             h, _ = self.generative[l](h, training=False)
         return h
 
+    def draw_prior(self, n: int, temperature: float = 1.0, seed: int = 0) -> np.ndarray:
+        """n draws (n, d_L) float32 from the top layer's prior N(0, temperature² I); the same seed, the
+        same draws (what /sample decodes after from_prior carries them down)."""
+        noise = np.random.default_rng(seed).standard_normal((n, self.config.latent_sizes[-1]))
+        return (noise * temperature).astype(np.float32)
+
     def from_prior(self, top: tf.Tensor) -> tf.Tensor:
         """Prior draws of the top layer (B, d_L) carried down to the latent layer → (B, d_l)."""
         return self.descend(top, self.n_layers - 1, self.config.latent_index)

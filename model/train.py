@@ -213,8 +213,9 @@ def train(
             batch = images[order[s * tc.batch_size : (s + 1) * tc.batch_size]]
             total += step(tf.constant(batch), tf.constant([tc.seed, e * steps_per_epoch + s], tf.int64))
             if s % 50 == 49:  # reading the running sum waits for the step: only as often as the bar shows it
-                _check_finite(float(total), e)
-                bar.set_postfix(bound=f"{float(total) / (s + 1):.2f}", lr=f"{rate:.2e}")
+                running = float(total)
+                _check_finite(running, e)
+                bar.set_postfix(bound=f"{running / (s + 1):.2f}", lr=f"{rate:.2e}")
         mean_bound = float(total) / steps_per_epoch
         _check_finite(mean_bound, e)
         seconds = time.perf_counter() - began

@@ -5,10 +5,11 @@ import pytest
 import tensorflow as tf
 
 from model.attributes import (
-    attributes_for_dataset,
+    attributes_for_latents,
     balanced_attribute_vectors,
     binary_attribute_vectors,
     class_vectors,
+    encode_all,
     mean_difference,
 )
 from model.config import ModelConfig
@@ -43,13 +44,13 @@ def test_balanced_vectors_remove_a_confounded_attribute():
     np.testing.assert_allclose(balanced, [2.0, 0.0, 0.0], atol=0.05)
 
 
-def test_attributes_for_dataset_with_class_and_binary_labels():
+def test_attributes_for_encoded_data_with_class_and_binary_labels():
     model = build(IWAE(ModelConfig(image_shape=(4, 4, 1), latent_sizes=(3,), hidden_sizes=((8,),))))
-    images = np.random.default_rng(1).random((40, 4, 4, 1)).astype(np.float32)
-    by_class = attributes_for_dataset(model, images, np.arange(40) % 4, ("a", "b", "c", "d"))
+    latents = encode_all(model, np.random.default_rng(1).random((40, 4, 4, 1)).astype(np.float32))
+    by_class = attributes_for_latents(latents, np.arange(40) % 4, ("a", "b", "c", "d"))
     assert sorted(by_class) == ["a", "b", "c", "d"] and by_class["a"].vector.shape == (3,)
     labels = np.where(np.random.default_rng(2).random((40, 2)) < 0.5, 1, -1)
-    binary = attributes_for_dataset(model, images, labels, ("x", "y"))
+    binary = attributes_for_latents(latents, labels, ("x", "y"))
     assert sorted(binary) == ["x", "x (balanced)", "y", "y (balanced)"]
     assert binary["y (balanced)"].method == "balanced"
     assert tf.reduce_all(tf.math.is_finite(binary["x"].vector))
