@@ -6,6 +6,8 @@
 #
 # The flooders are curl loops (they wait on the server, not the CPU); wrk measures the lone client.
 set -euo pipefail
+# shellcheck source=bench/wrk_digits.sh
+source "$(dirname "$0")/wrk_digits.sh"
 url=${1:?usage: bench/flood_bench.sh URL [flooders] [seconds]}
 flooders=${2:-16}
 seconds=${3:-10}
@@ -21,15 +23,8 @@ def chunk(kind, data): return struct.pack(">I", len(data)) + kind + data + struc
 png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 open(sys.argv[1], "wb").write(png)
 PY
-latent=$(python3 -c "
-import json, urllib.request
-models = json.load(urllib.request.urlopen('$url/models'))
-print([0.1] * next(m['latent_size'] for m in models if m['name'] == 'digits'))")
-cat > "$dir/decode.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model": "digits", "latents": [$latent]}'
-LUA
+latent=$(digits_latent "$url")
+write_decode_lua "$latent" "$dir/decode.lua"
 for i in $(seq "$flooders"); do
   ( while true; do
       curl -s -o /dev/null -w "%{http_code}\n" -F model=digits -F k=5000 -F bounds=true -F "image=@$dir/digit.png" "$url/encode"

@@ -5,20 +5,15 @@
 #
 #   bench/wrk_bench.sh http://127.0.0.1:8000 [connections] [seconds]
 set -euo pipefail
+# shellcheck source=bench/wrk_digits.sh
+source "$(dirname "$0")/wrk_digits.sh"
 url=${1:?usage: bench/wrk_bench.sh URL [connections] [seconds]}
 connections=${2:-32}
 seconds=${3:-10}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-latent=$(python3 -c "
-import json, urllib.request
-models = json.load(urllib.request.urlopen('$url/models'))
-print([0.1] * next(m['latent_size'] for m in models if m['name'] == 'digits'))")
-cat > "$dir/decode.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model": "digits", "latents": [$latent]}'
-LUA
+latent=$(digits_latent "$url")
+write_decode_lua "$latent" "$dir/decode.lua"
 cat > "$dir/sweep.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
