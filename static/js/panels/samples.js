@@ -80,7 +80,7 @@ export function mountSamplePanel(root, { store, api, feedback, session, url }) {
   store.subscribe((state, changed) => {
     if (changed.has("modelChoice")) {
       clearStrip(strip, download);
-      // Each model's own default: the temperature its samples were measured closest to real images at.
+      // Each model's own default, chosen by measuring its samples (bench/face_fidelity.py; else 1).
       temperature.value = String(state.model.sample_temperature ?? 1);
       showTemperature();
       source.textContent = SAMPLE_SOURCES[state.model.samples_from] || SAMPLE_SOURCES.prior;
