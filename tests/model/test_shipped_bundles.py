@@ -14,10 +14,12 @@ BUNDLES = Path(__file__).parents[2] / "model" / "bundles"
 
 PAPER_VAE_NLL = 86.76  # Burda et al. 2015, Table 1: the one-layer VAE baseline, k = 1
 # The digits latent (h1) on the first 1,000 test digits, judged by the nearest training digit:
-# reconstructions keep their class (measured 0.95; the top layer h2 kept about 0.87), and these
-# vectors turn ≥ 95 % of 200 other digits into their class at scale 3 ("5", "8", "9" do not yet).
+# reconstructions keep their class (measured 0.95; the top layer h2 kept about 0.87), and every steered
+# vector turns ≥ 95 % of 200 other digits into its class at some scale ≤ 3 (the mean differences missed
+# "5", "8", "9"), except that this pixel-space judge reads the thick 8s of scales 2–3 as 2s: "8" peaks at
+# 0.885 (×1.5), where docs/fidelity's trained classifier finds 0.97 at ×3.
 KEPT_FLOOR = 0.93
-WORKING_VECTORS = ("0", "1", "2", "3", "4", "6", "7")
+VECTOR_FLOORS = {str(d): 0.95 for d in range(10)} | {"8": 0.85}
 
 
 def test_digits_bundle_meets_the_target_and_beats_the_papers_vae_baseline():
@@ -102,7 +104,9 @@ def test_digits_latent_keeps_the_digit_and_the_vectors_reach_their_class(real_da
     latents = encode_all(bundle.model, images)
     reconstructions = bundle.model.decode(latents).numpy()
     assert (nearest_neighbour_classes(reconstructions, train) == labels).mean() >= KEPT_FLOOR
-    for digit in WORKING_VECTORS:
-        others = np.flatnonzero(labels != int(digit))[:200]
-        edited = bundle.model.decode(latents[others] + 3 * bundle.attributes[digit].vector).numpy()
-        assert (nearest_neighbour_classes(edited, train) == int(digit)).mean() >= 0.95, digit
+    for digit, floor in VECTOR_FLOORS.items():
+        assert bundle.attributes[digit].method == "steered"
+        others, vector = np.flatnonzero(labels != int(digit))[:200], bundle.attributes[digit].vector
+        edited = [bundle.model.decode(latents[others] + scale * vector).numpy() for scale in (1, 1.5, 2, 3)]
+        reached = [(nearest_neighbour_classes(images, train) == int(digit)).mean() for images in edited]
+        assert max(reached) >= floor, (digit, reached)
