@@ -62,6 +62,11 @@ class MicroBatcher:
         self._worker.start()
 
     def __call__(self, rows: np.ndarray) -> list[np.ndarray]:
+        return self.submit(rows).result()
+
+    def submit(self, rows: np.ndarray) -> Future:
+        """Queues rows and returns at once: the future of their outputs, for a caller that waits without
+        holding a thread (asyncio.wrap_future). Overloaded, at once, when the queue is full."""
         request = _Request(rows)
         self.observer.depth(self.name, self._waiting.qsize())
         try:
@@ -69,7 +74,7 @@ class MicroBatcher:
         except queue.Full:
             self.observer.shed(self.name)
             raise Overloaded(f"the server is busy ({self.name}): try again in a moment") from None
-        return request.answer.result()
+        return request.answer
 
     def _gather(self) -> list[_Request]:
         """The first waiting request and whatever else arrives within max_wait, up to max_rows rows."""

@@ -1,6 +1,9 @@
 """One served model: every operation a request can ask of it, each a single call that checks its
 input, runs the compiled model and returns numpy results for the routers to put into JSON.
 
+decode, edit and interpolate (latents in, images out: the calls a slider drag makes) are coroutines
+that wait for the micro-batcher on the event loop; the rest run in the routes' worker threads.
+
     uploads   image bytes, prepared like the model's training data (app/prepare.py), then turned
               into model inputs by the likelihood's serving rule (model/likelihoods.py)
     latents   (d,) or (B, d) float32: the top stochastic layer, the prior's N(0, I) space
@@ -250,11 +253,13 @@ class ServedModel:
             posterior=posterior,
         )
 
-    def decode(self, latents: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    async def decode(self, latents: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
         """Latents (B, d) → mean images (B, H, W, C)."""
         if len(latents) == 0:
             raise InvalidLatent("no latents to decode")
-        return self.compiled.decode(np.stack([self.latent(z, f"latents[{i}]") for i, z in enumerate(latents)]))
+        return await self.compiled.decode_async(
+            np.stack([self.latent(z, f"latents[{i}]") for i, z in enumerate(latents)])
+        )
 
     def sample(self, n: int, seed: int = 0, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """n draws (the same seed, the same draws) as latents and their images: from the Gaussian fitted
@@ -267,7 +272,7 @@ class ServedModel:
             latents = self.compiled.from_prior(self.bundle.model.draw_prior(n, temperature, seed))
         return latents, self.compiled.decode(latents)
 
-    def edit(
+    async def edit(
         self,
         latent: Sequence[float],
         edits: Sequence[tuple[Direction, float]],
@@ -281,15 +286,16 @@ class ServedModel:
             [scale for _, scale in edits],
         )
         if sweep is None:
-            return Edited(edited, self.compiled.decode(edited[None])[0])
+            return Edited(edited, (await self.compiled.decode_async(edited[None]))[0])
         direction, start, stop, steps = sweep
         scales, swept = latent_math.sweep(edited, self.direction(direction, "sweep.vector"), start, stop, steps)
-        images = self.compiled.decode(np.concatenate([edited[None], swept]))
+        images = await self.compiled.decode_async(np.concatenate([edited[None], swept]))
         return Edited(edited, images[0], scales, images[1:])
 
-    def interpolate(self, start: Sequence[float], end: Sequence[float], steps: int, method: str) -> Interpolation:
+    async def interpolate(self, start: Sequence[float], end: Sequence[float], steps: int, method: str) -> Interpolation:
         """The path from one latent to another in `steps` points by slerp or lerp, decoded."""
-        return self._path(self.latent(start, "start"), self.latent(end, "end"), steps, method)
+        path = self._path(self.latent(start, "start"), self.latent(end, "end"), steps, method)
+        return Interpolation(path, await self.compiled.decode_async(path))
 
     def interpolate_images(self, start: bytes, end: bytes, steps: int, method: str) -> Interpolation:
         """The path between the posterior means of two uploads, decoded."""
@@ -298,11 +304,11 @@ class ServedModel:
         path = self._path(means[0], means[1], steps, method)
         named = zip(("start_image", "end_image"), ends, strict=True)
         warnings = tuple(f"{which}: {p.warning}" for which, p in named if p.warning)
-        return Interpolation(path.latents, path.images, np.stack([p.shown for p in ends]), warnings)
+        return Interpolation(path, self.compiled.decode(path), np.stack([p.shown for p in ends]), warnings)
 
-    def _path(self, start: np.ndarray, end: np.ndarray, steps: int, method: str) -> Interpolation:
-        path = (latent_math.slerp if method == "slerp" else latent_math.lerp)(start, end, steps)
-        return Interpolation(path, self.compiled.decode(path))
+    @staticmethod
+    def _path(start: np.ndarray, end: np.ndarray, steps: int, method: str) -> np.ndarray:
+        return (latent_math.slerp if method == "slerp" else latent_math.lerp)(start, end, steps)
 
     def custom_attribute(
         self, positive: Sequence[tuple[str, bytes]], negative: Sequence[tuple[str, bytes]], name: str

@@ -1,12 +1,18 @@
 """Latents → images: POST /decode, /sample, /interpolate and /edit. Each decodes its latents in one
-batched engine call and encodes every PNG once."""
+batched engine call and encodes every PNG once.
+
+/decode, /edit and /interpolate are `async`: they await the engine on the event loop instead of
+holding one of the thread pool's forty threads each, whose turns on the GIL starved the loop under
+load. Their PNGs are encoded on the loop when the answer is small and in the thread pool when not."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import EngineDep, SettingsDep
 from app.errors import ERROR_RESPONSES
@@ -24,9 +30,20 @@ from app.schemas import (
     SampleResponse,
     SweepResponse,
 )
-from app.served import Direction, Interpolation
+from app.served import Direction, Edited, Interpolation
 
 router = APIRouter(tags=["generate"], responses=ERROR_RESPONSES)
+
+Answer = TypeVar("Answer")
+# Encoded on the event loop up to this many pixel values (a digits sweep of 17 frames, one face): a
+# digit's PNG costs about 0.1 ms, less than a hand-off to the thread pool; a 16-face sweep costs 13 ms,
+# too long to hold the loop (python bench/png_cost.py).
+INLINE_PNG_VALUES = 16_384
+
+
+async def _encoded(build: Callable[[], Answer], values: int) -> Answer:
+    """build() (the answer with its PNGs) on the loop when it holds few pixel values, else in a thread."""
+    return build() if values <= INLINE_PNG_VALUES else await run_in_threadpool(build)
 
 
 def _images(model: str, images: np.ndarray) -> Images:
@@ -34,9 +51,10 @@ def _images(model: str, images: np.ndarray) -> Images:
 
 
 @router.post("/decode")
-def decode(body: DecodeRequest, engine: EngineDep) -> Images:
+async def decode(body: DecodeRequest, engine: EngineDep) -> Images:
     """Decode 1 to 64 latents into images, and one strip of them side by side."""
-    return _images(body.model, engine.model(body.model).decode(body.latents))
+    images = await engine.model(body.model).decode(body.latents)
+    return await _encoded(lambda: _images(body.model, images), images.size)
 
 
 @router.post("/sample")
@@ -49,14 +67,22 @@ def sample(body: SampleRequest, engine: EngineDep) -> SampleResponse:
 
 
 @router.post("/edit")
-def edit(body: EditRequest, engine: EngineDep) -> EditResponse:
+async def edit(body: EditRequest, engine: EngineDep) -> EditResponse:
     """Add Σ scale·vector to a latent (stored attributes or your own vectors), decode it, optionally sweep."""
     sweep = body.sweep
-    edited = engine.model(body.model).edit(
+    edited = await engine.model(body.model).edit(
         body.latent,
         [(Direction(e.attribute, e.vector), e.scale) for e in body.edits],
         None if sweep is None else (Direction(sweep.attribute, sweep.vector), sweep.start, sweep.stop, sweep.steps),
     )
+    return await _encoded(lambda: _edit_response(body.model, edited), _values(edited.image, edited.sweep_images))
+
+
+def _values(*arrays: np.ndarray | None) -> int:
+    return sum(a.size for a in arrays if a is not None)
+
+
+def _edit_response(model: str, edited: Edited) -> EditResponse:
     swept = None
     if edited.sweep_images is not None:
         swept = SweepResponse(
@@ -64,7 +90,7 @@ def edit(body: EditRequest, engine: EngineDep) -> EditResponse:
             images=png_data_urls(edited.sweep_images),
             strip=png_data_url(strip(edited.sweep_images)),
         )
-    return EditResponse(model=body.model, latent=edited.latent.tolist(), image=png_data_url(edited.image), sweep=swept)
+    return EditResponse(model=model, latent=edited.latent.tolist(), image=png_data_url(edited.image), sweep=swept)
 
 
 # ---- /interpolate: latents as JSON; /interpolate/images: two uploads ----
@@ -91,10 +117,10 @@ async def json_only(request: Request) -> None:
 
 
 @router.post("/interpolate", dependencies=[Depends(json_only)])
-def interpolate(body: InterpolateRequest, engine: EngineDep) -> InterpolateResponse:
+async def interpolate(body: InterpolateRequest, engine: EngineDep) -> InterpolateResponse:
     """Walk from one latent to another in `steps` points by slerp (default) or lerp, and decode the path."""
-    path = engine.model(body.model).interpolate(body.start, body.end, body.steps, body.method)
-    return _interpolation(body.model, body.method, path)
+    path = await engine.model(body.model).interpolate(body.start, body.end, body.steps, body.method)
+    return await _encoded(lambda: _interpolation(body.model, body.method, path), path.images.size)
 
 
 @router.post("/interpolate/images")

@@ -11,14 +11,15 @@ from app.schemas import Message, Status
 router = APIRouter(tags=["operations"])
 
 
+# Both only look things up: `async`, so they answer on the event loop instead of waiting for a thread.
 @router.get("/healthz")
-def healthz() -> Status:
+async def healthz() -> Status:
     """The process is alive (it may still be loading models)."""
     return Status(status="ok")
 
 
 @router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or no model could be loaded"}})
-def readyz(request: Request) -> Status:
+async def readyz(request: Request) -> Status:
     """200 once every model is loaded and warm; 503 before, or when no bundle could be loaded."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None or not engine.ready:

@@ -3,6 +3,8 @@ and returns numpy: uploads encoded with their bounds, edits, paths, prior sample
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 from app_fixtures import DIGITS_LATENT, DIGITS_TOP, FACES_ENCODINGS, FACES_LATENT, digit_drawing, encode_image
@@ -74,10 +76,10 @@ def test_prior_samples_are_carried_down_to_a_lower_latent_layer(digits):
 def test_an_edit_and_its_sweep_are_decoded_together(digits):
     z = np.linspace(-1, 1, DIGITS_LATENT)
     seven = digits.attribute("7")
-    edited = digits.edit(z, [(Direction("7"), 1.5), (Direction(vector=[0.1] * DIGITS_LATENT), -1)])
+    edited = asyncio.run(digits.edit(z, [(Direction("7"), 1.5), (Direction(vector=[0.1] * DIGITS_LATENT), -1)]))
     np.testing.assert_allclose(edited.latent, z + 1.5 * seven - 0.1, rtol=1e-5, atol=1e-6)
     assert edited.sweep_images is None and edited.image.shape == (28, 28, 1)
-    swept = digits.edit(z, [], (Direction("1"), -1.0, 1.0, 3))
+    swept = asyncio.run(digits.edit(z, [], (Direction("1"), -1.0, 1.0, 3)))
     np.testing.assert_allclose(swept.sweep_scales, [-1, 0, 1])
     assert swept.sweep_images.shape == (3, 28, 28, 1)
     np.testing.assert_allclose(swept.sweep_images[1], swept.image, atol=1e-6)  # scale 0 is the edit itself
@@ -85,7 +87,7 @@ def test_an_edit_and_its_sweep_are_decoded_together(digits):
 
 def test_paths_between_latents_and_between_uploads(digits):
     a, b = np.zeros(DIGITS_LATENT), np.ones(DIGITS_LATENT)
-    path = digits.interpolate(a, b, 5, "lerp")
+    path = asyncio.run(digits.interpolate(a, b, 5, "lerp"))
     np.testing.assert_allclose(path.latents[2], 0.5, atol=1e-6)
     assert path.images.shape == (5, 28, 28, 1) and path.inputs is None
     uploads = digits.interpolate_images(DIGIT, encode_image(np.full((50, 50), 255, np.uint8)), 4, "slerp")
@@ -111,9 +113,9 @@ def test_bad_names_and_latents_are_refused_with_their_status(digits):
         digits.attribute("Smiling")
     assert unknown.value.status == 404
     with pytest.raises(InvalidLatent, match="4-dimensional") as wrong:
-        digits.decode([[0.0, 1.0]])
+        asyncio.run(digits.decode([[0.0, 1.0]]))
     assert wrong.value.status == 422
     with pytest.raises(InvalidLatent, match="NaN or infinity"):
         digits.latent([0.0, np.inf, 0.0, 0.0])
     with pytest.raises(InvalidLatent, match="no latents"):
-        digits.decode([])
+        asyncio.run(digits.decode([]))
