@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 from fastapi.testclient import TestClient
@@ -41,6 +42,14 @@ def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok", "models": []}
     assert client.get("/readyz").json() == {"status": "ready", "models": ["digits", "faces"]}
+
+
+def test_what_loading_leaves_alive_is_frozen_out_of_garbage_collection(settings):
+    """Full collections that walk TensorFlow's millions of objects stall the event loop (app/main.py)."""
+    gc.unfreeze()
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+        assert gc.get_freeze_count() > 0
 
 
 def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
