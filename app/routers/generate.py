@@ -2,7 +2,7 @@
 batched engine call and encodes every PNG once.
 
 /decode, /edit and /interpolate are `async`: they await the engine on the event loop instead of
-holding one of the thread pool's forty threads each, whose turns on the GIL starved the loop under
+holding one of the thread pool's forty threads each, whose turns on the GIL slowed the loop under
 load. Their PNGs are encoded on the loop when the answer is small and in the thread pool when not."""
 
 from __future__ import annotations
