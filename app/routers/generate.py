@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import EngineDep, SettingsDep
 from app.errors import ERROR_RESPONSES
-from app.png import png_data_url, png_data_urls, strip
+from app.png import images_and_strip, png_data_url, png_data_urls
 from app.prepare import read_upload
 from app.schemas import (
     DecodeRequest,
@@ -47,7 +47,8 @@ async def _encoded(build: Callable[[], Answer], values: int) -> Answer:
 
 
 def _images(model: str, images: np.ndarray) -> Images:
-    return Images(model=model, images=png_data_urls(images), strip=png_data_url(strip(images)))
+    urls, strip_url = images_and_strip(images)
+    return Images(model=model, images=urls, strip=strip_url)
 
 
 @router.post("/decode")
@@ -85,11 +86,8 @@ def _values(*arrays: np.ndarray | None) -> int:
 def _edit_response(model: str, edited: Edited) -> EditResponse:
     swept = None
     if edited.sweep_images is not None:
-        swept = SweepResponse(
-            scales=edited.sweep_scales.tolist(),
-            images=png_data_urls(edited.sweep_images),
-            strip=png_data_url(strip(edited.sweep_images)),
-        )
+        urls, strip_url = images_and_strip(edited.sweep_images)
+        swept = SweepResponse(scales=edited.sweep_scales.tolist(), images=urls, strip=strip_url)
     return EditResponse(model=model, latent=edited.latent.tolist(), image=png_data_url(edited.image), sweep=swept)
 
 

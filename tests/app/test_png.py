@@ -3,7 +3,7 @@
 import numpy as np
 from app_fixtures import decode_data_url
 
-from app.png import png_data_url, png_data_urls, strip
+from app.png import images_and_strip, png_data_url, png_data_urls, strip
 
 
 def test_png_data_urls_round_trip_and_strips_join_side_by_side():
@@ -14,3 +14,11 @@ def test_png_data_urls_round_trip_and_strips_join_side_by_side():
     assert strip(batch).shape == (5, 12, 1)
     colour = decode_data_url(png_data_urls(rng.random((2, 6, 6, 3)))[1])
     assert colour.shape == (6, 6, 3)
+
+
+def test_one_image_is_its_own_strip_and_more_are_joined():
+    batch = np.random.default_rng(1).random((3, 5, 4, 1)).astype(np.float32)
+    urls, joined = images_and_strip(batch)
+    assert urls == png_data_urls(batch) and decode_data_url(joined).shape == (5, 12)
+    (one,), same = images_and_strip(batch[:1])
+    assert same == one
