@@ -1,5 +1,6 @@
 """`iwae serve` in a child process on a free loopback port: what the benchmarks and the browser tests
-run against, started and stopped the same way (SIGTERM, as a container runtime or Kubernetes would).
+run against, started and stopped the same way (SIGTERM, as a container runtime or Kubernetes would);
+and the headless Chromium both drive it with.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; CHROMIUM names another binary
+# Flags that keep Chromium quiet and offline: no sandbox (root in a container), no GPU, no calls home.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
 
 
 class ServerFailed(RuntimeError):

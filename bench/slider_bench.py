@@ -13,7 +13,6 @@ request. At 16 ms between events, 62.5 updates/s is every event. Run it on idle 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -21,10 +20,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from app.local_server import ServerFailed, local_server
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+from app.local_server import CHROMIUM, CHROMIUM_ARGS, ServerFailed, local_server
 
 DRAG = (Path(__file__).with_name("slider_drag.js")).read_text()  # shared with the browser test
 

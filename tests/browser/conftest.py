@@ -13,21 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app.local_server import ServerFailed, local_server
+from app.local_server import CHROMIUM, CHROMIUM_ARGS, ServerFailed, local_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Flags that keep Chromium quiet and offline: no sandbox (root in a container), no GPU, no calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 READY_TIMEOUT_S = 600  # loading and warming up every bundle; minutes when the two cores are busy with training
 
 
