@@ -19,6 +19,11 @@ def _train(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     if args.precision:
         config = dataclasses.replace(config, train=dataclasses.replace(config.train, precision=args.precision))
+    if args.gradient:
+        try:
+            config = dataclasses.replace(config, train=dataclasses.replace(config.train, gradient=args.gradient))
+        except ValueError as error:
+            raise SystemExit(f"iwae train: {error}") from None
     try:
         model = train(
             config,
@@ -135,6 +140,12 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
         choices=["float32", "bfloat16"],
         default=None,
         help="the networks' compute precision, overriding the config's (densities and bound stay float32)",
+    )
+    p.add_argument(
+        "--gradient",
+        choices=["standard", "dreg"],
+        default=None,
+        help="the gradient estimator, overriding the config's: dreg = doubly reparameterised for q (IWAE only)",
     )
     p.set_defaults(func=_train)
 

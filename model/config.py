@@ -60,6 +60,9 @@ class TrainConfig:
 
     dataset: str = "mnist"  # "mnist" or "celeba"
     objective: str = "iwae"  # "iwae": log (1/k) Σ w_i; "vae": (1/k) Σ log w_i
+    # "standard": the bound's own gradient (eq. 14); "dreg": the doubly reparameterised gradient for the
+    # recognition network (model/dreg.py; Tucker et al. 2018), for objective "iwae" only.
+    gradient: str = "standard"
     k: int = 50  # importance samples per data point during training
     batch_size: int = 100
     # The paper's schedule: stage i lasts 3^i epochs at learning rate 1e-3·10^(-i/7), i = 0…7
@@ -88,6 +91,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.objective not in ("iwae", "vae"):
             raise ValueError(f"objective must be 'iwae' or 'vae', not {self.objective!r}")
+        if self.gradient not in ("standard", "dreg"):
+            raise ValueError(f"gradient must be 'standard' or 'dreg', not {self.gradient!r}")
+        if self.gradient == "dreg" and self.objective != "iwae":
+            raise ValueError("gradient 'dreg' is the IWAE bound's estimator: it needs objective 'iwae'")
         if self.precision not in ("float32", "bfloat16"):
             raise ValueError(f"precision must be 'float32' or 'bfloat16', not {self.precision!r}")
         if self.strategy not in ("none", "mirrored", "multi_worker"):

@@ -26,6 +26,7 @@ from model.bundle import load_bundle
 from model.config import Config, ModelConfig, TrainConfig
 from model.data import load_dataset
 from model.devices import describe, is_chief, make_strategy
+from model.dreg import dreg_bound_and_surrogate
 from model.iwae import IWAE, OBJECTIVES, build
 from model.likelihoods import make_likelihood
 
@@ -115,8 +116,12 @@ def make_train_step(
         x = own_rows(model.likelihood.in_step(images, data_seed), axis=0)  # dynamic binarisation for digits
         noise = [own_rows(epsilon, axis=1) for epsilon in model.draw_noise(train.k, train.batch_size, sample_seed)]
         with tf.GradientTape() as tape:
-            bounds = objective(model.log_weights(x, train.k, sample_seed, training=True, noise=noise))  # (rows,)
-            loss = -tf.reduce_sum(bounds) / train.batch_size  # this replica's share of the batch's mean
+            if train.gradient == "dreg":  # the same bound; the recognition network's gradient without its score term
+                bounds, surrogate = dreg_bound_and_surrogate(model, x, train.k, sample_seed, training=True, noise=noise)
+            else:
+                bounds = objective(model.log_weights(x, train.k, sample_seed, training=True, noise=noise))  # (rows,)
+                surrogate = bounds
+            loss = -tf.reduce_sum(surrogate) / train.batch_size  # this replica's share of the batch's mean
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return tf.reduce_sum(bounds)
