@@ -2,6 +2,7 @@
 (float32, bfloat16) with XLA off and on, and the speed-up over float32 with XLA off.
 
     python bench/train_throughput.py [--config configs/digits.toml configs/faces.toml] [--steps 30]
+        [--gradient standard|dreg] [--no-xla]
 
 Times the compiled train step on random images after a warm-up (median of the timed steps). Run it
 on idle cores: a second busy process halves every figure.
@@ -55,13 +56,13 @@ def time_steps(config: Config, steps: int) -> float:
     return float(np.median(times))
 
 
-def bench_config(path: str, steps: int, xla: list[bool]) -> None:
+def bench_config(path: str, steps: int, xla: list[bool], gradient: str | None = None) -> None:
     base = load_config(path)
-    train = base.train
+    train = dataclasses.replace(base.train, gradient=gradient) if gradient else base.train
     epoch = EPOCH_IMAGES[train.dataset]
     print(
         f"\n{path}: latents {base.model.latent_sizes}, k = {train.k}, batch {train.batch_size}, "
-        f"trains in {train.precision}"
+        f"trains in {train.precision}, {train.gradient} gradient"
     )
     print(f"{'precision':>10} {'XLA':>4} {'ms/step':>9} {'images/s':>9} {'s/epoch':>8} {'speed-up':>9}")
     reference = None
@@ -82,10 +83,11 @@ def main() -> None:
     parser.add_argument("--config", nargs="+", default=["configs/digits.toml", "configs/faces.toml"])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--no-xla", action="store_true", help="skip the XLA rows (each compiles for a while)")
+    parser.add_argument("--gradient", choices=["standard", "dreg"], help="the estimator (default: each config's)")
     args = parser.parse_args()
     print(f"CPU: {cpu_name()}; TensorFlow {tf.__version__}")
     for path in args.config:
-        bench_config(path, args.steps, [False] if args.no_xla else [False, True])
+        bench_config(path, args.steps, [False] if args.no_xla else [False, True], args.gradient)
 
 
 if __name__ == "__main__":
