@@ -51,7 +51,9 @@ def mean_difference(
     return AttributeVector(name, vector.astype(np.float32), method, int(positive.sum()), int((~positive).sum()))
 
 
-def softmax_regression(latents: np.ndarray, labels: np.ndarray, n_classes: int, ridge: float = 1e-4):
+def softmax_regression(
+    latents: np.ndarray, labels: np.ndarray, n_classes: int, ridge: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression of integer labels (N,) on latents (N, d), fitted by L-BFGS:
     mean cross-entropy + ridge/2·‖W‖². → weights (d, K), biases (K,)."""
     n, d = latents.shape
