@@ -96,20 +96,6 @@ def steering_objective(
     return loss_and_gradient, delta
 
 
-def steered_class_vector(
-    latents: np.ndarray,
-    labels: np.ndarray,
-    target: int,
-    regression: tuple[np.ndarray, np.ndarray],
-    scale: float,
-    pull: float,
-) -> np.ndarray:
-    """The v that minimises steering_objective: at `scale` it makes the regression read the other
-    classes as `target`, kept near the data's own direction Δ. Convex in v; L-BFGS from Δ."""
-    objective, delta = steering_objective(latents, labels, target, regression, scale, pull)
-    return minimize(objective, delta, jac=True, method="L-BFGS-B").x
-
-
 # Chosen on 5,000 training digits held out from the fit, by bench/attribute_fidelity.py's measure (the test
 # digits untouched). A firmly regularised regression is less sure of itself near the boundary, so the
 # vector it steers goes further past it: with ridge 1e-4 (the regression's best accuracy) "5" stopped at
@@ -128,16 +114,17 @@ def steered_class_vectors(
     pull: float = STEER_PULL,
     ridge: float = STEER_RIDGE,
 ) -> dict[str, AttributeVector]:
-    """One steered vector per class of integer labels (N,) (see steered_class_vector)."""
+    """One steered vector per class of integer labels (N,): the v that minimises steering_objective, so
+    that at `scale` the regression reads the other classes as the target, kept near the data's own
+    direction Δ. Convex in v; L-BFGS from Δ."""
     regression = softmax_regression(latents, labels, len(class_names), ridge)
+
+    def steered(target: int) -> np.ndarray:
+        objective, delta = steering_objective(latents, labels, target, regression, scale, pull)
+        return minimize(objective, delta, jac=True, method="L-BFGS-B").x.astype(np.float32)
+
     return {
-        name: AttributeVector(
-            name,
-            steered_class_vector(latents, labels, c, regression, scale, pull).astype(np.float32),
-            "steered",
-            int((labels == c).sum()),
-            int((labels != c).sum()),
-        )
+        name: AttributeVector(name, steered(c), "steered", int((labels == c).sum()), int((labels != c).sum()))
         for c, name in enumerate(class_names)
     }
 
