@@ -25,6 +25,10 @@ class ModelConfig:
     activation: str = "tanh"  # the paper's choice
     batch_norm: bool = False  # after every hidden layer; the seed credits it with much of its result
     conv_filters: tuple[int, ...] = (32, 64, 128, 256)  # stride-2 convolutions for network="conv"
+    # network="conv" only. 0: the latent is a vector, from a dense layer over the last feature map.
+    # g > 0: the latent is a g × g grid of latent_size / g² channels (3×3 convolutions in and out),
+    # still handed out flat; each cell describes its own patch of the image, so detail is kept.
+    latent_grid: int = 0
     # The stochastic layer whose posterior mean is the model's latent, the space /encode returns and
     # attribute vectors live in: an index into latent_sizes, -1 the top (the prior's space), 0 the
     # bottom h1. The top of the two-layer digits model keeps a few active units and loses the digit
@@ -40,8 +44,21 @@ class ModelConfig:
             raise ValueError("latent_sizes and hidden_sizes need one entry per stochastic layer")
         if self.network == "conv" and len(self.latent_sizes) != 1:
             raise ValueError("the convolutional model has one stochastic layer")
+        if self.latent_grid:
+            self._check_latent_grid()
         if not -len(self.latent_sizes) <= self.latent_layer < len(self.latent_sizes):
             raise ValueError(f"latent_layer {self.latent_layer} names no layer of latent_sizes {self.latent_sizes}")
+
+    def _check_latent_grid(self) -> None:
+        grid, size = self.latent_grid, self.latent_sizes[0]
+        if self.network != "conv":
+            raise ValueError("latent_grid is for network 'conv'")
+        if self.image_shape[0] // 2 ** len(self.conv_filters) != grid or self.image_shape[0] != self.image_shape[1]:
+            raise ValueError(
+                f"{len(self.conv_filters)} stride-2 convolutions do not take {self.image_shape} to {grid}×{grid}"
+            )
+        if size % (grid * grid):
+            raise ValueError(f"latent size {size} is not a whole number of channels on a {grid}×{grid} grid")
 
     @property
     def latent_index(self) -> int:

@@ -24,7 +24,14 @@ import tensorflow as tf
 from model.config import ModelConfig
 from model.distributions import gaussian_log_prob, reparameterized_gaussian_log_prob, standard_normal_log_prob
 from model.likelihoods import make_likelihood
-from model.networks import ConvEncoder, ConvObservation, GaussianLayer, MLPEncoderInput, MLPObservation
+from model.networks import (
+    ConvEncoder,
+    ConvGaussianLayer,
+    ConvObservation,
+    GaussianLayer,
+    MLPEncoderInput,
+    MLPObservation,
+)
 
 
 def iwae_bound(log_w: tf.Tensor) -> tf.Tensor:
@@ -80,10 +87,23 @@ class IWAE(keras.Model):
                 dtype=net,
             )
         else:
-            self.encoder_input = ConvEncoder(config.conv_filters, bn, name="conv_encoder", dtype=net)
-            self.inference = [GaussianLayer((), sizes[0], act, bn, name="q_h1", dtype=net)]
+            grid = config.latent_grid
+            self.encoder_input = ConvEncoder(config.conv_filters, bn, flatten=not grid, name="conv_encoder", dtype=net)
+            self.inference = [
+                ConvGaussianLayer(sizes[0] // grid**2, name="q_h1", dtype=net)
+                if grid
+                else GaussianLayer((), sizes[0], act, bn, name="q_h1", dtype=net)
+            ]
             self.observation = ConvObservation(
-                config.conv_filters, config.image_shape, per_channel, bn, output_bias, out, name="p_x", dtype=net
+                config.conv_filters,
+                config.image_shape,
+                per_channel,
+                bn,
+                output_bias,
+                out,
+                latent_grid=grid,
+                name="p_x",
+                dtype=net,
             )
         # generative[l] is p(h_{l+1} | h_{l+2}) (1-based names), mirroring q(h_{l+2} | h_{l+1}).
         self.generative = [

@@ -98,9 +98,10 @@ class MLPEncoderInput(keras.layers.Layer):
 
 
 class ConvEncoder(keras.layers.Layer):
-    """x (B, H, W, C) → stride-2 convolutions → flat features; a GaussianLayer follows."""
+    """x (B, H, W, C) → stride-2 convolutions → the last feature map, flat unless `flatten` is off
+    (a ConvGaussianLayer reads the map itself); a GaussianLayer or a ConvGaussianLayer follows."""
 
-    def __init__(self, filters: tuple[int, ...], batch_norm: bool, **kwargs):
+    def __init__(self, filters: tuple[int, ...], batch_norm: bool, flatten: bool = True, **kwargs):
         super().__init__(**kwargs)
         policy = self.dtype_policy
         layers: list[keras.layers.Layer] = []
@@ -109,28 +110,58 @@ class ConvEncoder(keras.layers.Layer):
             if batch_norm:
                 layers.append(keras.layers.BatchNormalization(name=f"conv{i}_bn", dtype=policy))
             layers.append(keras.layers.LeakyReLU(0.2, name=f"conv{i}_act", dtype=policy))
-        layers.append(keras.layers.Flatten(name="flatten", dtype=policy))
+        if flatten:
+            layers.append(keras.layers.Flatten(name="flatten", dtype=policy))
         self.net = _with_policy(keras.Sequential(layers, name="conv_encoder"), policy)
 
     def call(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.net(x, training=training)
 
 
-class ConvObservation(keras.layers.Layer):
-    """h1 (..., latent) → dense → transposed convolutions up to (..., H, W, C·params_per_channel)."""
+class ConvGaussianLayer(keras.layers.Layer):
+    """q(h1|x) on a grid: 3×3 convolutions of the encoder's last feature map (B, g, g, F) give the mean
+    and log-std of `channels` units per cell, handed out flat (B, g·g·channels) like any latent."""
 
-    def __init__(self, filters, image_shape, params_per_channel, batch_norm, output_bias, output_dtype, **kwargs):
-        """`output_dtype`: the policy of the last transposed convolution (the likelihood parameters)."""
+    def __init__(self, channels: int, **kwargs):
+        super().__init__(**kwargs)
+        policy = self.dtype_policy
+        self.mean_layer = keras.layers.Conv2D(channels, 3, padding="same", name="mean", dtype=policy)
+        self.log_std_layer = keras.layers.Conv2D(channels, 3, padding="same", name="log_std", dtype=policy)
+
+    def call(self, features: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
+        """(B, g, g, F) → mean, std (B, g·g·channels), float32."""
+        flat = keras.ops.reshape  # cell-major, channel-minor: the order ConvObservation unflattens in
+        mean = _float32(self.mean_layer(features, training=training))
+        log_std = _float32(self.log_std_layer(features, training=training))
+        size = int(np.prod(mean.shape[1:]))
+        return flat(mean, (-1, size)), tf.exp(flat(log_std, (-1, size)))
+
+
+class ConvObservation(keras.layers.Layer):
+    """h1 (..., latent) → dense (or, on a latent grid, a 3×3 convolution) → transposed convolutions up
+    to (..., H, W, C·params_per_channel)."""
+
+    def __init__(
+        self, filters, image_shape, params_per_channel, batch_norm, output_bias, output_dtype, latent_grid=0, **kwargs
+    ):
+        """`output_dtype`: the policy of the last transposed convolution (the likelihood parameters);
+        `latent_grid`: g > 0 reads h1 as a g × g grid (ModelConfig.latent_grid)."""
         super().__init__(**kwargs)
         policy = self.dtype_policy
         height, width, channels = image_shape
         start = height // 2 ** len(filters)
         self.image_shape = tuple(image_shape)
         self.out_channels = channels * params_per_channel
-        layers: list[keras.layers.Layer] = [
-            keras.layers.Dense(start * start * filters[-1], name="project", dtype=policy),
-            keras.layers.Reshape((start, start, filters[-1]), name="unflatten", dtype=policy),
-        ]
+        if latent_grid:  # the cells straight onto the first feature map, each by its neighbourhood
+            layers: list[keras.layers.Layer] = [
+                keras.layers.Reshape((latent_grid, latent_grid, -1), name="unflatten", dtype=policy),
+                keras.layers.Conv2D(filters[-1], 3, padding="same", name="project", dtype=policy),
+            ]
+        else:
+            layers = [
+                keras.layers.Dense(start * start * filters[-1], name="project", dtype=policy),
+                keras.layers.Reshape((start, start, filters[-1]), name="unflatten", dtype=policy),
+            ]
         for i, f in enumerate(reversed(filters[:-1])):
             layers.append(
                 keras.layers.Conv2DTranspose(f, 4, strides=2, padding="same", name=f"deconv{i}", dtype=policy)

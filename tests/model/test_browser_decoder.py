@@ -22,6 +22,15 @@ MODELS = {
         hidden_sizes=((),),
         conv_filters=(4, 8, 8, 16),
     ),
+    "faces, convolutional on a latent grid": ModelConfig(
+        image_shape=(64, 64, 3),
+        likelihood="logistic",
+        network="conv",
+        latent_sizes=(128,),
+        hidden_sizes=((),),
+        conv_filters=(4, 8, 8),
+        latent_grid=8,
+    ),
 }
 
 

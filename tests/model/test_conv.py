@@ -1,5 +1,7 @@
 """The convolutional IWAE with a discretised-logistic likelihood, on tiny synthetic colour images."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -57,3 +59,40 @@ def test_conv_training_lowers_bits_per_dim(tmp_path, tiny_conv_config):
     assert after["training_k"] == 3
     nats_per_bit = 16 * 16 * 3 * np.log(2)
     assert after["bounds_bits_per_dim"]["3"] == pytest.approx(after["bounds"]["3"] / nats_per_bit)
+
+
+def grid_config(tiny_conv_config):
+    """The tiny conv model with its 32 latents laid out as a 4 × 4 grid of 2 channels."""
+    return dataclasses.replace(tiny_conv_config, latent_sizes=(32,), latent_grid=4)
+
+
+def test_grid_latent_is_flat_outside_and_local_inside(tiny_conv_config):
+    model = build(IWAE(grid_config(tiny_conv_config)))
+    x = tf.constant(model.likelihood.serving_inputs(colour_blobs(4)))
+    assert model.log_weights(x, 3, tf.constant([0, 1])).shape == (3, 4)
+    mean, std = model.encode(x)
+    assert mean.shape == std.shape == (4, 32)
+    # Cell (0, 0) is latents 0 and 1 (cell-major). Changing it changes the image near the top-left
+    # corner only; a change in the image's bottom-right corner leaves it alone. Encoder and decoder
+    # therefore agree on where each cell sits.
+    nudged = mean.numpy().copy()
+    nudged[:, :2] += 3.0
+    change = np.abs(model.decode(nudged).numpy() - model.decode(mean).numpy()).max(axis=(0, 3))
+    assert change[:4, :4].max() > 1e-3 and change[12:, 12:].max() == 0
+    repainted = x.numpy().copy()
+    repainted[:, 12:, 12:] = 1.0
+    moved = np.abs(model.encode(tf.constant(repainted))[0].numpy() - mean.numpy())
+    assert moved[:, :2].max() == 0 and moved[:, -2:].max() > 1e-4
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"latent_sizes": (30,)}, "whole number of channels"),
+        ({"conv_filters": (8,)}, "do not take"),
+        ({"network": "mlp", "conv_filters": (8, 16)}, "for network 'conv'"),
+    ],
+)
+def test_grid_latent_config_is_checked(tiny_conv_config, change, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(grid_config(tiny_conv_config), **change)
