@@ -130,11 +130,15 @@ class ConvGaussianLayer(keras.layers.Layer):
 
     def call(self, features: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         """(B, g, g, F) → mean, std (B, g·g·channels), float32."""
-        flat = keras.ops.reshape  # cell-major, channel-minor: the order ConvObservation unflattens in
         mean = _float32(self.mean_layer(features, training=training))
         log_std = _float32(self.log_std_layer(features, training=training))
-        size = int(np.prod(mean.shape[1:]))
-        return flat(mean, (-1, size)), tf.exp(flat(log_std, (-1, size)))
+        return _cells_flat(mean), tf.exp(_cells_flat(log_std))
+
+
+def _cells_flat(grid: tf.Tensor) -> tf.Tensor:
+    """(B, g, g, c) → (B, g·g·c), cell by cell (row-major), channels innermost: the order in which
+    ConvObservation's Reshape lays a flat latent back onto the grid."""
+    return tf.reshape(grid, [-1, int(np.prod(grid.shape[1:]))])
 
 
 class ConvObservation(keras.layers.Layer):
