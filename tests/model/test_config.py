@@ -6,13 +6,23 @@ import pytest
 
 from model.config import TrainConfig, config_from_dict, load_config
 
-CONFIGS = sorted((Path(__file__).parents[2] / "configs").glob("*.toml"))
+ROOT = Path(__file__).parents[2] / "configs"
+CONFIGS = sorted(ROOT.rglob("*.toml"))  # the shipped ones and configs/experiments/
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
-def test_shipped_configs_load(path):
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(ROOT).with_suffix("")))
+def test_configs_load(path):
     config = load_config(path)
     assert config.train.total_epochs >= 1
+
+
+def test_the_dreg_restart_continues_the_shipped_digits_schedule():
+    shipped, restart = load_config(ROOT / "digits.toml"), load_config(ROOT / "experiments" / "digits-dreg-restart.toml")
+    assert restart.model == shipped.model and restart.train.gradient == "dreg"
+    assert restart.train.stage_epochs()[: len(shipped.train.stage_epochs())] == shipped.train.stage_epochs()
+    assert restart.train.stage_learning_rates()[: len(shipped.train.stage_learning_rates())] == (
+        shipped.train.stage_learning_rates()
+    )
 
 
 def test_unknown_keys_fail():
