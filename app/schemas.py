@@ -109,6 +109,12 @@ class ModelSummary(BaseModel):
         "prior samples are drawn at the top layer and carried down to it",
         examples=["h1"],
     )
+    latent_shape: list[int] = Field(
+        description="how the `latent_size` numbers are laid out: [latent_size] for a vector, [rows, columns, "
+        "channels] for a latent grid (faces: each cell describes its own patch of the image), cell by cell "
+        "with the channels innermost",
+        examples=[[100]],
+    )
     likelihood: str = Field(
         description='"bernoulli" (binary digits) or "logistic" (8-bit colour)', examples=["bernoulli"]
     )

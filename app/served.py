@@ -66,6 +66,7 @@ class ModelInfo:
     image_shape: tuple[int, int, int]
     latent_size: int
     latent_layer: str  # "h1", "h2", …: the stochastic layer the latent belongs to
+    latent_shape: tuple[int, ...]  # how the flat latent is laid out: (latent_size,), or (g, g, c) on a grid
     likelihood: str
     dataset: str
     objective: str
@@ -161,6 +162,7 @@ class ServedModel:
             image_shape=tuple(config.image_shape),
             latent_size=config.latent_size,
             latent_layer=f"h{config.latent_index + 1}",
+            latent_shape=config.latent_shape,
             likelihood=config.likelihood,
             dataset=bundle.config.train.dataset,
             objective=bundle.config.train.objective,

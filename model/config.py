@@ -66,6 +66,13 @@ class ModelConfig:
         return self.latent_layer % len(self.latent_sizes)
 
     @property
+    def latent_shape(self) -> tuple[int, ...]:
+        """How the flat latent is laid out: (g, g, channels) on a latent grid, else (latent_size,)."""
+        if self.latent_grid:
+            return (self.latent_grid, self.latent_grid, self.latent_size // self.latent_grid**2)
+        return (self.latent_size,)
+
+    @property
     def latent_size(self) -> int:
         """Size of the model's latent (latent_layer), where latent arithmetic happens."""
         return self.latent_sizes[self.latent_layer]

@@ -24,6 +24,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 image_shape=info.image_shape,
                 latent_size=info.latent_size,
                 latent_layer=info.latent_layer,
+                latent_shape=list(info.latent_shape),
                 likelihood=info.likelihood,
                 dataset=info.dataset,
                 objective=info.objective,

@@ -49,11 +49,15 @@ export function isPixelated(model) {
 }
 
 /** "28×28 greyscale images · 100-dimensional latent (h1) · test NLL 85.56 nats · trained as IWAE · on CPU":
- * the latent's stochastic layer in brackets. */
+ * the latent's stochastic layer in brackets, and its grid when it is one ("2048-dimensional latent
+ * (h1, 8×8 grid of 32)"). */
 export function describeModel(model) {
   const [h, w, c] = model.image_shape;
-  const layer = model.latent_layer ? ` (${model.latent_layer})` : "";
-  const parts = [`${h}×${w}${c === 3 ? " colour" : " greyscale"} images`, `${model.latent_size}-dimensional latent${layer}`];
+  const shape = model.latent_shape || [];
+  const grid = shape.length === 3 ? `${shape[0]}×${shape[1]} grid of ${shape[2]}` : "";
+  const notes = [model.latent_layer, grid].filter(Boolean).join(", ");
+  const latent = `${model.latent_size}-dimensional latent${notes ? ` (${notes})` : ""}`;
+  const parts = [`${h}×${w}${c === 3 ? " colour" : " greyscale"} images`, latent];
   const report = model.report || {};
   const nll = typeof model.test_nll === "number" ? model.test_nll : report.test_nll;
   // Per-image nats of a 12,288-dimensional face are unreadable; the literature reports bits per dimension.

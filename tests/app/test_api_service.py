@@ -18,6 +18,7 @@ def test_models_describes_each_model(client):
     assert [m["name"] for m in models] == ["digits", "faces"]
     digits = models[0]
     assert digits["image_shape"] == [28, 28, 1] and digits["latent_size"] == 4
+    assert digits["latent_shape"] == [4] and models[1]["latent_shape"] == [models[1]["latent_size"]]  # vectors
     assert (digits["likelihood"], digits["dataset"], digits["objective"]) == ("bernoulli", "mnist", "iwae")
     assert digits["attributes"][0] == {"name": "0", "method": "mean_difference", "n_positive": 10, "n_negative": 90}
     assert [a["name"] for a in digits["attributes"]] == ["0", "1", "7"]

@@ -61,6 +61,10 @@ test("a model is described in one line", () => {
   assert.equal(describeModel(DIGITS), "28×28 greyscale images · 100-dimensional latent (h1) · test NLL −85.56 nats · trained as IWAE · on CPU");
   assert.equal(describeModel(FACES), "64×64 colour images · 128-dimensional latent · test NLL 3.87 bits/dim");
   assert.equal(describeModel({ image_shape: [28, 28, 1], latent_size: 2, report: { test_nll: 90 }, device: "GPU:0" }), "28×28 greyscale images · 2-dimensional latent · test NLL 90.00 nats · on GPU");
+  // a latent grid says its layout; a vector's shape adds nothing
+  const grid = { ...FACES, latent_size: 2048, latent_layer: "h1", latent_shape: [8, 8, 32] };
+  assert.equal(describeModel(grid), "64×64 colour images · 2048-dimensional latent (h1, 8×8 grid of 32) · test NLL 3.87 bits/dim");
+  assert.equal(describeModel({ ...DIGITS, latent_shape: [100] }), describeModel(DIGITS));
 });
 
 test("digits are drawn with hard pixels; faces are uploaded", () => {

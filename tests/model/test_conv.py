@@ -67,7 +67,9 @@ def grid_config(tiny_conv_config):
 
 
 def test_grid_latent_is_flat_outside_and_local_inside(tiny_conv_config):
-    model = build(IWAE(grid_config(tiny_conv_config)))
+    config = grid_config(tiny_conv_config)
+    assert (config.latent_shape, tiny_conv_config.latent_shape) == ((4, 4, 2), (8,))  # what GET /models says
+    model = build(IWAE(config))
     x = tf.constant(model.likelihood.serving_inputs(colour_blobs(4)))
     assert model.log_weights(x, 3, tf.constant([0, 1])).shape == (3, 4)
     mean, std = model.encode(x)
