@@ -90,7 +90,7 @@ class IWAE(keras.Model):
             grid = config.latent_grid
             self.encoder_input = ConvEncoder(config.conv_filters, bn, flatten=not grid, name="conv_encoder", dtype=net)
             self.inference = [
-                ConvGaussianLayer(sizes[0] // grid**2, name="q_h1", dtype=net)
+                ConvGaussianLayer(config.latent_shape[-1], name="q_h1", dtype=net)
                 if grid
                 else GaussianLayer((), sizes[0], act, bn, name="q_h1", dtype=net)
             ]
