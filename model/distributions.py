@@ -8,9 +8,24 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tensorflow as tf
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def stateless_standard_normal(shape: list, seed: tf.Tensor) -> tf.Tensor:
+    """Standard normal draws (float32) of `shape`, a function of the seed alone, by the Box–Muller
+    transform of one stateless uniform draw: with u1, u2 ~ U(0, 1], r = √(−2 log u1) and θ = 2π u2,
+    r cos θ and r sin θ are two independent N(0, 1) draws. TensorFlow's own normal kernel does the same
+    one value at a time; as five vectorised passes it takes 3.2 ms for the digits step's 750,000 draws
+    against the kernel's 4.7 (about 2 ms of a 46 ms digits step). The last axis is drawn in two halves."""
+    *lead, last = shape
+    half = (last + 1) // 2
+    uniform = tf.random.stateless_uniform([2, *lead, half], seed, minval=np.finfo(np.float32).tiny, maxval=1.0)
+    radius = tf.sqrt(-2.0 * tf.math.log(uniform[0]))
+    angle = (2.0 * math.pi) * uniform[1]
+    return tf.concat([radius * tf.cos(angle), radius * tf.sin(angle)], axis=-1)[..., :last]
 
 
 def gaussian_log_prob(z: tf.Tensor, mean: tf.Tensor, std: tf.Tensor) -> tf.Tensor:
@@ -35,21 +50,32 @@ def standard_normal_log_prob(z: tf.Tensor) -> tf.Tensor:
 def bernoulli_log_prob(x: tf.Tensor, logits: tf.Tensor, event_axes: int) -> tf.Tensor:
     """log Bernoulli(x; sigmoid(logits)) summed over the last `event_axes` axes.
 
-    Written from the logits (x·l − softplus(l)) so it stays finite for any logit; taking the log of
-    a sigmoid output would give −inf once the sigmoid rounds to 0 or 1. Its gradient with respect to
-    the logits is written out, x − sigmoid(l): this runs over every pixel of every importance sample
-    (k × B × 784 values for digits), and autodiff's own gradient of the expression takes five passes
-    over that tensor where this takes two (2.4× faster for the digits step's logits).
+    With s = 2x − 1, each pixel's term is log σ(s·l): the log of the probability the model gives the
+    value the pixel has. It is computed as the log of that sigmoid, one fast sigmoid and one log per
+    pixel, where the textbook x·l − softplus(l) spends an exp and a log1p (its Softplus was the digits
+    step's costliest elementwise op: 8 of about 97 ms of CPU time). This runs over every pixel of every
+    importance sample (k × B × 784 values for digits), so it matters: about 2 ms of a 46 ms step. Where
+    σ(s·l) falls below float32's smallest normal number (s·l < −87: a confident, wrong pixel), log σ(z)
+    equals z to float32 precision and z itself is taken, so the value stays exact and finite for any
+    logit. The gradient with respect to the logits is written out, s·(1 − σ(s·l)) = x − σ(l), from the
+    sigmoid the forward pass already holds: three passes over the tensor where autodiff's takes five.
     The data x gets no gradient.
     """
     axes = list(range(-event_axes, 0))
+    sign = 2.0 * x - 1.0
+    smallest_normal = np.finfo(np.float32).tiny
 
     @tf.custom_gradient
     def log_prob(logits: tf.Tensor) -> tuple[tf.Tensor, object]:
-        def grad(upstream: tf.Tensor) -> tf.Tensor:
-            return tf.reshape(upstream, tf.concat([tf.shape(upstream), [1] * event_axes], 0)) * (x - tf.sigmoid(logits))
+        signed = sign * logits
+        observed = tf.sigmoid(signed)  # the probability of each pixel's own value
 
-        return tf.reduce_sum(x * logits - tf.math.softplus(logits), axis=axes), grad
+        def grad(upstream: tf.Tensor) -> tf.Tensor:
+            upstream = tf.reshape(upstream, tf.concat([tf.shape(upstream), [1] * event_axes], 0))
+            return upstream * (sign * (1.0 - observed))
+
+        per_pixel = tf.where(observed >= smallest_normal, tf.math.log(observed), signed)
+        return tf.reduce_sum(per_pixel, axis=axes), grad
 
     return log_prob(logits)
 

@@ -22,7 +22,12 @@ import numpy as np
 import tensorflow as tf
 
 from model.config import ModelConfig
-from model.distributions import gaussian_log_prob, reparameterized_gaussian_log_prob, standard_normal_log_prob
+from model.distributions import (
+    gaussian_log_prob,
+    reparameterized_gaussian_log_prob,
+    standard_normal_log_prob,
+    stateless_standard_normal,
+)
 from model.likelihoods import make_likelihood
 from model.networks import (
     ConvEncoder,
@@ -117,8 +122,8 @@ class IWAE(keras.Model):
 
     def draw_noise(self, k: int, batch: int | tf.Tensor, seed: tf.Tensor) -> list[tf.Tensor]:
         """The standard normal draws ε_l (k, B, d_l) that reparameterise k posterior samples per image."""
-        seeds = tf.random.experimental.stateless_split(seed, num=self.n_layers)
-        return [tf.random.stateless_normal([k, batch, d], seeds[l]) for l, d in enumerate(self.config.latent_sizes)]
+        sizes = list(self.config.latent_sizes)
+        return tf.split(stateless_standard_normal([k, batch, sum(sizes)], seed), sizes, axis=-1)  # one draw
 
     def sample_posterior(
         self, x: tf.Tensor, k: int, seed: tf.Tensor, training: bool = False, noise: list[tf.Tensor] | None = None

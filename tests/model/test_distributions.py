@@ -10,6 +10,7 @@ from model.distributions import (
     gaussian_log_prob,
     reparameterized_gaussian_log_prob,
     standard_normal_log_prob,
+    stateless_standard_normal,
 )
 
 
@@ -59,8 +60,20 @@ def test_bernoulli_matches_scipy_and_stays_finite():
     np.testing.assert_allclose(values, [-2e4], rtol=1e-6)  # the two wrong, confident pixels cost 1e4 each
 
 
+def test_bernoulli_float32_is_exact_for_every_logit():
+    """The log of the sigmoid, with the logit itself taken where the sigmoid underflows, is as exact
+    in float32 as the textbook softplus form, from confident and right to confident and wrong."""
+    z = np.concatenate([np.linspace(-300.0, 300.0, 60_001), [-1e4, -88.0, -87.3, -87.0, 17.0, 1e4]])
+    exact = -np.logaddexp(0.0, -z)  # log σ(z), in float64
+    for pixel, logits in ((1.0, z), (0.0, -z)):  # an observed 1 with logit z, an observed 0 with −z
+        values = bernoulli_log_prob(
+            tf.fill([z.size, 1], pixel), tf.constant(logits[:, None], tf.float32), event_axes=1
+        ).numpy()
+        np.testing.assert_allclose(values, exact, rtol=2e-7, atol=1e-6)
+
+
 def test_bernoulli_gradient_is_autodiffs_in_a_graph_and_eagerly():
-    """The hand-written gradient x − sigmoid(l), broadcast over the sample axis, is what autodiff
+    """The hand-written gradient s·(1 − σ(s·l)) = x − σ(l), broadcast over the sample axis, is what autodiff
     finds for the plain expression."""
     rng = np.random.default_rng(4)
     x = tf.constant(rng.integers(0, 2, size=(2, 3, 3, 1)), tf.float32)  # (B, H, W, C)
@@ -120,3 +133,16 @@ def test_discretized_logistic_gradients_stay_finite_far_in_the_tails():
         log_p = discretized_logistic_log_prob(levels, mean, log_scale, event_axes=1)
     gradients = tape.gradient(log_p, [mean, log_scale])
     assert np.isfinite(log_p.numpy()) and all(np.all(np.isfinite(g.numpy())) for g in gradients)
+
+
+def test_stateless_standard_normal_is_standard_normal_and_a_function_of_its_seed():
+    seed = tf.constant([7, 11], tf.int64)
+    draws = stateless_standard_normal([40, 50, 101], seed).numpy()  # an odd last axis: one half is cut
+    assert draws.shape == (40, 50, 101) and draws.dtype == np.float32
+    np.testing.assert_array_equal(draws, stateless_standard_normal([40, 50, 101], seed).numpy())
+    assert not np.allclose(draws, stateless_standard_normal([40, 50, 101], tf.constant([7, 12], tf.int64)).numpy())
+    assert stats.kstest(draws.ravel(), "norm").pvalue > 1e-3
+    # the cosine and sine halves come from the same uniforms: they must still be uncorrelated
+    cosines, sines = draws[..., :50].ravel(), draws[..., 51:101].ravel()
+    assert abs(np.corrcoef(cosines, sines)[0, 1]) < 0.01
+    assert abs(np.corrcoef(cosines**2, sines**2)[0, 1]) < 0.01
