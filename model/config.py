@@ -1,7 +1,9 @@
 """Configuration of a model and of its training run: one dataclass each, read from a TOML file.
 
 A config file has a [model] and a [train] table; unknown keys fail loudly so that a typo never
-silently trains the default.
+silently trains the default. A file that says `base = "other.toml"` (a path relative to itself) is
+that file with its own keys on top, key by key within each table: a variant (the VAE baseline, a warm
+restart) states only how it differs from the config it varies.
 """
 
 from __future__ import annotations
@@ -185,5 +187,22 @@ def config_from_dict(values: dict[str, Any]) -> Config:
 
 
 def load_config(path: str | Path) -> Config:
+    return config_from_dict(_read_with_bases(Path(path), ()))
+
+
+def _read_with_bases(path: Path, inheriting: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's tables laid over its base's (and that base's over its own, …)."""
     with open(path, "rb") as f:
-        return config_from_dict(tomllib.load(f))
+        values = tomllib.load(f)
+    base = values.pop("base", None)
+    if base is None:
+        return values
+    base_path = (path.parent / base).resolve()
+    if base_path in (*inheriting, path.resolve()):
+        raise ValueError(f"{path}: base {base!r} leads back to a file that inherits from it")
+    merged = _read_with_bases(base_path, (*inheriting, path.resolve()))
+    for section, table in values.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"{path}: {section!r} must be a table such as [train], not a value")
+        merged[section] = {**merged.get(section, {}), **table}
+    return merged

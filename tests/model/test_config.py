@@ -1,5 +1,6 @@
 """Config files: the shipped ones load, and a typo fails loudly."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,33 @@ def test_extra_stages_read_from_toml_and_are_checked():
         config_from_dict({"train": {"extra_stages": [[0, 1e-4]]}})
     with pytest.raises(ValueError, match="extra_stages"):
         config_from_dict({"train": {"extra_stages": [[5]]}})
+
+
+def test_a_config_with_a_base_is_that_base_with_its_own_keys_on_top(tmp_path):
+    (tmp_path / "parent.toml").write_text(
+        "[model]\nlatent_sizes = [4]\nhidden_sizes = [[8]]\n[train]\nk = 5\nseed = 3\n"
+    )
+    (tmp_path / "variants").mkdir()
+    (tmp_path / "variants" / "child.toml").write_text('base = "../parent.toml"\n[train]\nk = 7\n')
+    (tmp_path / "grandchild.toml").write_text('base = "variants/child.toml"\n[model]\nlatent_sizes = [6]\n')
+    child = load_config(tmp_path / "variants" / "child.toml")
+    assert (child.model.latent_sizes, child.train.k, child.train.seed) == ((4,), 7, 3)
+    grandchild = load_config(tmp_path / "grandchild.toml")
+    assert (grandchild.model.latent_sizes, grandchild.model.hidden_sizes, grandchild.train.k) == ((6,), ((8,),), 7)
+
+
+def test_a_base_that_leads_back_or_a_stray_value_fails(tmp_path):
+    (tmp_path / "a.toml").write_text('base = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('base = "a.toml"\n')
+    with pytest.raises(ValueError, match="leads back"):
+        load_config(tmp_path / "a.toml")
+    (tmp_path / "c.toml").write_text("k = 5\n")
+    (tmp_path / "d.toml").write_text('base = "c.toml"\nk = 7\n')
+    with pytest.raises(ValueError, match="must be a table"):
+        load_config(tmp_path / "d.toml")
+
+
+def test_the_vae_baseline_differs_from_the_digits_model_only_in_its_objective():
+    iwae, vae = load_config(ROOT / "digits.toml"), load_config(ROOT / "digits-vae.toml")
+    assert vae.model == iwae.model
+    assert dataclasses.replace(vae.train, objective="iwae", k=iwae.train.k) == iwae.train
