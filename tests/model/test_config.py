@@ -17,12 +17,23 @@ def test_configs_load(path):
     assert config.train.total_epochs >= 1
 
 
-def test_the_dreg_restart_continues_the_shipped_digits_schedule():
-    shipped, restart = load_config(ROOT / "digits.toml"), load_config(ROOT / "experiments" / "digits-dreg-restart.toml")
-    assert restart.model == shipped.model and restart.train.gradient == "dreg"
+@pytest.mark.parametrize(
+    "shipped_name, restart_name, objective, gradient",
+    [
+        ("digits.toml", "digits-dreg-restart.toml", "iwae", "dreg"),
+        ("digits-vae.toml", "digits-vae-restart.toml", "vae", "standard"),
+    ],
+)
+def test_the_restarts_continue_the_shipped_schedules(shipped_name, restart_name, objective, gradient):
+    shipped, restart = load_config(ROOT / shipped_name), load_config(ROOT / "experiments" / restart_name)
+    assert restart.model == shipped.model
+    assert (restart.train.objective, restart.train.k, restart.train.gradient) == (objective, shipped.train.k, gradient)
     assert restart.train.stage_epochs()[: len(shipped.train.stage_epochs())] == shipped.train.stage_epochs()
     assert restart.train.stage_learning_rates()[: len(shipped.train.stage_learning_rates())] == (
         shipped.train.stage_learning_rates()
+    )
+    assert load_config(ROOT / "experiments" / "digits-vae-restart.toml").train.total_epochs == (
+        load_config(ROOT / "experiments" / "digits-dreg-restart.toml").train.total_epochs
     )
 
 
