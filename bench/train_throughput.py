@@ -2,10 +2,11 @@
 (float32, bfloat16) with XLA off and on, and the speed-up over float32 with XLA off.
 
     python bench/train_throughput.py [--config configs/digits.toml configs/faces.toml] [--steps 30]
-        [--gradient standard|dreg] [--no-xla]
+        [--gradient standard|dreg] [--no-xla] [--repeat 3]
 
 Times the compiled train step on random images after a warm-up (median of the timed steps). Run it
-on idle cores: a second busy process halves every figure.
+on idle cores: a second busy process halves every figure. Even idle, the same 2 cores drift by ±5 %
+over minutes; --repeat N times every row N times in interleaved rounds and prints the median and range.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def time_steps(config: Config, steps: int) -> float:
     return float(np.median(times))
 
 
-def bench_config(path: str, steps: int, xla: list[bool], gradient: str | None = None) -> None:
+def bench_config(path: str, steps: int, xla: list[bool], gradient: str | None = None, repeat: int = 1) -> None:
     base = load_config(path)
     train = dataclasses.replace(base.train, gradient=gradient) if gradient else base.train
     epoch = EPOCH_IMAGES[train.dataset]
@@ -64,18 +65,25 @@ def bench_config(path: str, steps: int, xla: list[bool], gradient: str | None = 
         f"\n{path}: latents {base.model.latent_sizes}, k = {train.k}, batch {train.batch_size}, "
         f"trains in {train.precision}, {train.gradient} gradient"
     )
-    print(f"{'precision':>10} {'XLA':>4} {'ms/step':>9} {'images/s':>9} {'s/epoch':>8} {'speed-up':>9}")
-    reference = None
-    for precision in ("float32", "bfloat16"):
-        for jit in xla:
+    rows = [(precision, jit) for precision in ("float32", "bfloat16") for jit in xla]  # float32, XLA off first
+    # Rounds over all rows, not one row at a time: the same cores run faster and slower over minutes, and
+    # interleaving spreads that drift over every row instead of handing it to one.
+    seconds: dict[tuple[str, bool], list[float]] = {row: [] for row in rows}
+    for _ in range(repeat):
+        for precision, jit in rows:
             config = Config(base.model, dataclasses.replace(train, jit_compile=jit, precision=precision))
-            seconds = time_steps(config, steps)
-            reference = reference or seconds  # float32, XLA off comes first
-            images = train.batch_size / seconds
-            print(
-                f"{precision:>10} {'on' if jit else 'off':>4} {seconds * 1e3:9.1f} {images:9.0f} "
-                f"{epoch / images:8.1f} {reference / seconds:8.2f}×"
-            )
+            seconds[precision, jit].append(time_steps(config, steps))
+    spread = f" {'range over ' + str(repeat) + ' rounds':>22}" if repeat > 1 else ""
+    print(f"{'precision':>10} {'XLA':>4} {'ms/step':>9} {'images/s':>9} {'s/epoch':>8} {'speed-up':>9}{spread}")
+    reference = float(np.median(seconds[rows[0]]))
+    for (precision, jit), times in seconds.items():
+        median = float(np.median(times))
+        images = train.batch_size / median
+        extra = f" {min(times) * 1e3:13.1f}–{max(times) * 1e3:.1f} ms" if repeat > 1 else ""
+        print(
+            f"{precision:>10} {'on' if jit else 'off':>4} {median * 1e3:9.1f} {images:9.0f} "
+            f"{epoch / images:8.1f} {reference / median:8.2f}×{extra}"
+        )
 
 
 def main() -> None:
@@ -84,10 +92,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--no-xla", action="store_true", help="skip the XLA rows (each compiles for a while)")
     parser.add_argument("--gradient", choices=["standard", "dreg"], help="the estimator (default: each config's)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds over all rows; prints each row's median and range"
+    )
     args = parser.parse_args()
     print(f"CPU: {cpu_name()}; TensorFlow {tf.__version__}")
     for path in args.config:
-        bench_config(path, args.steps, [False] if args.no_xla else [False, True], args.gradient)
+        bench_config(path, args.steps, [False] if args.no_xla else [False, True], args.gradient, args.repeat)
 
 
 if __name__ == "__main__":

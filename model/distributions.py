@@ -48,7 +48,8 @@ def standard_normal_log_prob(z: tf.Tensor) -> tf.Tensor:
 
 
 def bernoulli_log_prob(x: tf.Tensor, logits: tf.Tensor, event_axes: int) -> tf.Tensor:
-    """log Bernoulli(x; sigmoid(logits)) summed over the last `event_axes` axes.
+    """log Bernoulli(x; sigmoid(logits)) summed over the last `event_axes` axes; x is 0 or 1 (every
+    caller binarises first: likelihoods.py), not an intensity.
 
     With s = 2x − 1, each pixel's term is log σ(s·l): the log of the probability the model gives the
     value the pixel has. It is computed as the log of that sigmoid, one fast sigmoid and one log per
