@@ -8,7 +8,10 @@ A small classifier trained on the real training images (never on decoded ones; i
 in runs/classifiers/, keyed by dataset) judges the model's edits. For n held-out test images without an
 attribute: encode (posterior mean), add scale·vector, decode, classify, and report per scale
 
-- the fraction the classifier calls positive (digits: the fraction classified as the vector's class);
+- the fraction the classifier calls positive (digits: the fraction classified as the vector's class;
+  faces: P above the attribute's threshold, the P that only 5 % of real faces without it exceed (faces
+  the classifier never saw), since at 0.5 it calls most real faces with a rare attribute negative;
+  --half judges at 0.5);
 - the drift, relative to the unedited reconstruction (scale 0). Digits: the fraction now classified as
   a third class. Faces: the mean |change| of the classifier's probability for the 39 other attributes,
   and the mean signed change of P(Male), which the "(balanced)" vectors are built to leave alone.
@@ -22,6 +25,7 @@ examples (rows) × scales (columns), decoded images only (scale 0 is the reconst
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import re
@@ -43,6 +47,10 @@ MALE = "Male"  # the attribute whose drift the balanced vectors are meant to rem
 CLASSIFIER_VERSION = "v1"  # part of the cache key: bump it when an architecture or its training changes
 STRIP_TILE = 96  # digits (28 px) are upscaled ×3 to about this size; faces (64 px) stay at ×1
 STRIP_MAX_BYTES = 200_000
+# Faces: an edit is called positive when P(attribute) exceeds what all but this fraction of real faces
+# without the attribute get (held-out faces the classifier never saw). At P > 0.5 the classifier, trained
+# on imbalanced labels, calls most real faces with a rare attribute negative (Eyeglasses: half of them).
+FALSE_POSITIVE_RATE = 0.05
 
 # What "works" means (issue 11): digits, ≥ 95 % turned into the class with ≤ 5 % drifting to a third
 # one; faces, ≥ 90 % positive with the other attributes' probabilities moving ≤ 0.05 on average.
@@ -93,6 +101,13 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
     ends = np.cumsum(counts)
     ranks = ((ends - counts + 1 + ends) / 2.0)[inverse]  # average 1-based rank of each tie group
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def false_positive_threshold(scores: np.ndarray, positive: np.ndarray, rate: float = FALSE_POSITIVE_RATE) -> float:
+    """The decision threshold t (positive when score > t) that calls a fraction `rate` of the negatives
+    positive: the score only 5 % of real faces without the attribute exceed. NaN without negatives."""
+    negatives = scores[~np.asarray(positive, bool)]
+    return float(np.quantile(negatives, 1.0 - rate)) if len(negatives) else float("nan")
 
 
 def picture_strip(images: np.ndarray, upscale: int = 1, gap: int = 2) -> Image.Image:
@@ -157,6 +172,7 @@ class Row:
     hit: np.ndarray
     drift: np.ndarray
     male: np.ndarray | None = None  # faces: mean change of P(Male); None for Male itself and for digits
+    hit_at_half: np.ndarray | None = None  # faces judged at calibrated thresholds: the hit rate at P > 0.5
 
 
 def _scale(s: float) -> str:
@@ -187,6 +203,12 @@ def goal_table(rows: list[Row], scales: list[float], classes: bool) -> str:
         f"{sum(s is not None for _, s in met)} of {len(rows)} vectors reach ≥ {least_hit:.0%} {what} with "
         f"{drift} ≤ {most_drift:g} at some scale ≤ {max(scales):g}:",
         "",
+    ]
+    if all(row.hit_at_half is not None for row in rows) and rows:
+        at_half = [dataclasses.replace(row, hit=row.hit_at_half) for row in rows]
+        count = sum(goal_scale(row, scales, classes) is not None for row in at_half)
+        lines += [f"(judged at P > 0.5 for every attribute instead: {count} of {len(rows)}.)", ""]
+    lines += [
         markdown_table(
             ["vector", "method", "meets it at"], [[r.name, r.method, f"×{_scale(s)}" if s else "—"] for r, s in met]
         ),
@@ -241,8 +263,12 @@ def edit_and_classify(model, latents: np.ndarray, vector: np.ndarray, scales: li
     return images.reshape(*edited.shape[:2], *images.shape[1:]), probs.reshape(*edited.shape[:2], -1)
 
 
-def baseline_table(test, real_probs: np.ndarray, recon_probs: np.ndarray, attributes: list[str]) -> tuple[str, str]:
-    """The classifier on real test images and on their reconstructions: (markdown table, one-line summary)."""
+def baseline_table(
+    test, real_probs: np.ndarray, recon_probs: np.ndarray, attributes: list[str], thresholds: np.ndarray | None = None
+) -> tuple[str, str]:
+    """The classifier on real test images and on their reconstructions: (markdown table, one-line summary).
+    Faces with `thresholds` (one per label): also how many real test faces with (and without) each
+    attribute the judge calls positive at P > 0.5 and at P > its threshold."""
     if test.labels.ndim == 1:
         accuracy = [float((p.argmax(-1) == test.labels).mean()) for p in (real_probs, recon_probs)]
         rows = [
@@ -252,15 +278,34 @@ def baseline_table(test, real_probs: np.ndarray, recon_probs: np.ndarray, attrib
         summary = f"classifier accuracy: {accuracy[0]:.1%} on real test digits, {accuracy[1]:.1%} on reconstructions"
         return markdown_table(["images", "classifier accuracy"], rows), summary
     index = [test.label_names.index(a) for a in attributes]
-    aucs = [[roc_auc(probs[:, i], test.labels[:, i] > 0) for i in index] for probs in (real_probs, recon_probs)]
+    positive = test.labels > 0
+    aucs = [[roc_auc(probs[:, i], positive[:, i]) for i in index] for probs in (real_probs, recon_probs)]
     means = [float(np.nanmean(a)) for a in aucs]
+    header = ["attribute", f"AUC on real test faces ({len(test.labels):,})", "AUC on their reconstructions"]
     rows = [["mean", f"{means[0]:.3f}", f"{means[1]:.3f}"]]
     rows += [[name, f"{real:.3f}", f"{recon:.3f}"] for name, real, recon in zip(attributes, *aucs, strict=True)]
-    header = ["attribute", f"AUC on real test faces ({len(test.labels):,})", "AUC on their reconstructions"]
     summary = (
         f"classifier mean AUC over {len(attributes)} attributes: {means[0]:.3f} on real test faces, "
         f"{means[1]:.3f} on reconstructions"
     )
+    if thresholds is not None:
+        header += [
+            "threshold",
+            "real positives called positive, P > 0.5",
+            "… P > threshold",
+            "real negatives, P > threshold",
+        ]
+        called = [
+            [
+                (real_probs[positive[:, i], i] > 0.5).mean(),
+                (real_probs[positive[:, i], i] > thresholds[i]).mean(),
+                (real_probs[~positive[:, i], i] > thresholds[i]).mean(),
+            ]
+            for i in index
+        ]
+        rows[0] += ["", *(f"{m:.0%}" for m in np.nanmean(called, axis=0))]
+        for row, i, rates in zip(rows[1:], index, called, strict=True):
+            row += [f"{thresholds[i]:.3f}", *(f"{r:.0%}" for r in rates)]
     return markdown_table(header, rows), summary
 
 
@@ -276,10 +321,12 @@ def run(
     strip_rows: int = 6,
     command: str = "",
     pictured: list[str] | None = None,
+    thresholds: np.ndarray | None = None,
 ) -> str:
     """Measures every named vector of the bundle on held-out `test` images (a model.data.Dataset) and
     returns the markdown report; with `out`, also writes <out>/<bundle>.md and the picture strips (of the
-    `pictured` vectors only, when given)."""
+    `pictured` vectors only, when given). Faces are called positive at P > 0.5, or with `thresholds`
+    (one per label) at P > the label's threshold, the figures at 0.5 reported beside."""
     from model.attributes import encode_all
 
     model, classes = bundle.model, test.labels.ndim == 1
@@ -287,7 +334,7 @@ def run(
     real_probs, recon_probs = classify(test.images), classify(decode_all(model, latents))
     targets = [name.removesuffix(BALANCED) for name in names]
     judged = list(dict.fromkeys(targets + ([MALE] if not classes and MALE in test.label_names else [])))
-    baseline, summary = baseline_table(test, real_probs, recon_probs, judged)
+    baseline, summary = baseline_table(test, real_probs, recon_probs, judged, thresholds)
     print(summary, flush=True)
     male = test.label_names.index(MALE) if not classes and MALE in test.label_names else None
     rows, pictures = [], []
@@ -303,16 +350,18 @@ def run(
             hit, drift = class_fidelity(probs.argmax(axis=-1), target)
             rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift))
         else:
-            hit, drift = attribute_fidelity(probs, target)
+            threshold = 0.5 if thresholds is None else float(thresholds[target])
+            hit, drift = attribute_fidelity(probs, target, threshold)
             change = probability_change(probs, male) if male is not None and male != target else None
-            rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift, change))
+            at_half = None if thresholds is None else attribute_fidelity(probs, target)[0]
+            rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift, change, at_half))
         print(f"{name}: " + " ".join(f"×{_scale(s)} {h:.2f}" for s, h in zip(scales, hit, strict=True)), flush=True)
         if out is not None and (pictured is None or name in pictured):
             file = f"{bundle.name}-{slug(name)}.png"
             out.mkdir(parents=True, exist_ok=True)
             (out / file).write_bytes(png_bytes(picture_strip(images[:, :strip_rows].swapaxes(0, 1), upscale)))
             pictures.append((name, file))
-    report = render_report(bundle, test, rows, scales, baseline, pictures, command, classes)
+    report = render_report(bundle, test, rows, scales, baseline, pictures, command, classes, thresholds is not None)
     if out is not None:
         (out / f"{bundle.name}.md").write_text(report)
     return report
@@ -327,6 +376,7 @@ def render_report(
     pictures: list[tuple[str, str]],
     command: str,
     classes: bool,
+    calibrated: bool = False,
 ) -> str:
     weights = hashlib.sha256((bundle.path / "weights.safetensors").read_bytes()).hexdigest()[:12]
     nll = bundle.report.get("test_nll")
@@ -335,8 +385,10 @@ def render_report(
         'the fraction classified as the vector\'s class; "other class" is the fraction whose class changed '
         "from its scale-0 class to a third one"
         if classes
-        else 'the fraction the classifier calls positive (P > 0.5); "drift" is the mean |change| of the classifier\'s '
-        "probability for the other 39 attributes, ΔP(Male) the mean signed change of P(Male), both from scale 0"
+        else "the fraction the classifier calls positive ("
+        + ("P above the attribute's threshold in the first table" if calibrated else "P > 0.5")
+        + '); "drift" is the mean |change| of the classifier\'s probability for the other 39 attributes, '
+        "ΔP(Male) the mean signed change of P(Male), both from scale 0"
     )
     lines = [
         f"# Attribute fidelity: `{bundle.name}`",
@@ -349,6 +401,13 @@ def render_report(
         "The classifier, trained on real training images only, on real test images and on the model's "
         "reconstructions of them"
         + ("" if classes else " (an attribute it cannot judge on real faces cannot be judged on edited ones)")
+        + (
+            ". Trained on imbalanced labels, it calls many real faces with a rare attribute negative at P > 0.5; "
+            "each attribute's threshold is instead the probability that only "
+            f"{FALSE_POSITIVE_RATE:.0%} of the 27,593 softer training faces without it (which it never saw) exceed"
+            if calibrated
+            else ""
+        )
         + ":",
         "",
         baseline,
@@ -446,6 +505,26 @@ def load_or_train_classifier(dataset: str, cache: Path, seed: int = 0):
     return classifier
 
 
+def calibrated_thresholds(classifier, cache: Path) -> np.ndarray:
+    """One decision threshold per face attribute (false_positive_threshold) on the softer training faces the
+    classifier was not trained on (model.data.load_celeba_softer), cached beside its weights."""
+    import json
+
+    from model.data import load_celeba_softer
+
+    path = cache / f"celeba-{CLASSIFIER_VERSION}.thresholds.json"
+    if path.exists():
+        return np.asarray(json.loads(path.read_text())["thresholds"])
+    held_out = load_celeba_softer()
+    probs = classifier.predict(held_out.images, batch_size=500, verbose=0)
+    thresholds = [false_positive_threshold(probs[:, a], held_out.labels[:, a] > 0) for a in range(probs.shape[1])]
+    path.write_text(
+        json.dumps({"faces": len(held_out.labels), "names": held_out.label_names, "thresholds": thresholds})
+    )
+    print(f"thresholds from {len(held_out.labels):,} held-out faces, saved to {path}", flush=True)
+    return np.asarray(thresholds)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bundle", required=True, help="a model bundle directory, e.g. model/bundles/digits")
@@ -462,6 +541,11 @@ def main(argv: list[str] | None = None) -> None:
         "--pictures", nargs="+", help="draw strips for these vectors only (default: every one measured)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--half",
+        action="store_true",
+        help="faces: call an attribute positive at P > 0.5 instead of at its calibrated threshold",
+    )
     args = parser.parse_args(argv)
     if args.scales[0] != 0:
         parser.error("the first scale must be 0 (the unedited reconstruction that drift is measured from)")
@@ -478,6 +562,8 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as error:
         parser.error(str(error))
     classifier = load_or_train_classifier(dataset, args.cache, args.seed)
+    faces = dataset == "celeba"
+    thresholds = calibrated_thresholds(classifier, args.cache) if faces and not args.half else None
     command = " ".join(["python bench/attribute_fidelity.py", *(argv if argv is not None else sys.argv[1:])])
     report = run(
         bundle,
@@ -491,6 +577,7 @@ def main(argv: list[str] | None = None) -> None:
         args.strip_rows,
         command,
         args.pictures,
+        thresholds,
     )
     print(report)
 

@@ -83,6 +83,15 @@ def load_celeba(split: str, directory: str | Path | None = None, squeezed: bool 
     )
 
 
+def load_celeba_softer(directory: str | Path | None = None) -> Dataset:
+    """The 27,593 softer `squeezed_64` training faces alone (upscaled from about 53×44 source pixels):
+    real faces that a judge trained on the sharp ones (squeezed=False) has never seen."""
+    extra = data_dir(directory) / "celeba_64_extra.npz"
+    with np.load(extra, allow_pickle=False) as f:
+        keep = np.flatnonzero(f["source"] == "squeezed_64")
+    return _celeba_file(extra, keep)
+
+
 def load_dataset(name: str, split: str, directory: str | Path | None = None, squeezed: bool = True) -> Dataset:
     if name == "mnist":
         return load_mnist(split, directory)

@@ -204,3 +204,34 @@ def test_digits_path_on_a_tiny_bundle(tmp_path):
     assert "vectors reach ≥ 95% classified as the class with drifting to a third class ≤ 0.05" in report
     with Image.open(tmp_path / "digits-0.png") as strip:
         assert strip.mode == "L" and strip.size == (2 * 84 + 2, 6 * 84 + 5 * 2)  # ×3 nearest neighbour
+
+
+def test_false_positive_threshold_calls_the_chosen_share_of_negatives_positive():
+    scores = np.linspace(0.0, 1.0, 2001)
+    negative = scores < 0.8  # 1,600 negatives spread over [0, 0.8)
+    threshold = af.false_positive_threshold(scores, ~negative, rate=0.05)
+    assert (scores[negative] > threshold).mean() == pytest.approx(0.05, abs=0.001)
+    assert np.isnan(af.false_positive_threshold(scores, np.ones_like(scores, bool)))
+
+
+def test_faces_judged_at_thresholds_report_both_and_the_judge_on_real_faces(tmp_path, tiny_conv_config):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    config = Config(tiny_conv_config, TrainConfig(dataset="celeba"))
+    directory = save_bundle(build(IWAE(config.model)), config, tmp_path / "faces")
+    vector = np.random.default_rng(1).standard_normal(8).astype(np.float32)
+    save_attributes(directory, {"Smiling": AttributeVector("Smiling", vector, "mean_difference", 10, 10)})
+    images = colour_blobs(24)
+    labels = np.where(stub_face_classifier(images) > 0.5, 1, -1).astype(np.int8)
+    test = Dataset(images, labels, ("Male", "Smiling", "Young"))
+    thresholds = np.array([0.5, 0.0, 0.5])  # every face is called smiling: the hit rate is 1 at every scale
+    report = af.run(
+        load_bundle(directory), test, stub_face_classifier, ["Smiling"], [0.0, 1.0], n=5, thresholds=thresholds
+    )
+    lines = report.splitlines()
+    assert "P above the attribute's threshold in the first table" in report
+    assert any(line.startswith("| Smiling | 1.000 |") and "| 0.000 | 100% | 100% | 100% |" in line for line in lines)
+    row = next(line for line in lines if line.startswith("| Smiling | mean_difference |"))
+    assert row.split(" | ")[3:5] == ["1.00", "1.00"]
+    assert any(line.startswith("(judged at P > 0.5 for every attribute instead: ") for line in lines)
