@@ -105,7 +105,8 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float:
 
 def false_positive_threshold(scores: np.ndarray, positive: np.ndarray, rate: float = FALSE_POSITIVE_RATE) -> float:
     """The decision threshold t (positive when score > t) that calls a fraction `rate` of the negatives
-    positive: the score only 5 % of real faces without the attribute exceed. NaN without negatives."""
+    positive (by default the score only 5 % of real faces without the attribute exceed). NaN without
+    negatives."""
     negatives = scores[~np.asarray(positive, bool)]
     return float(np.quantile(negatives, 1.0 - rate)) if len(negatives) else float("nan")
 
@@ -513,13 +514,20 @@ def calibrated_thresholds(classifier, cache: Path) -> np.ndarray:
     from model.data import load_celeba_softer
 
     path = cache / f"celeba-{CLASSIFIER_VERSION}.thresholds.json"
-    if path.exists():
+    if path.exists() and json.loads(path.read_text()).get("false_positive_rate") == FALSE_POSITIVE_RATE:
         return np.asarray(json.loads(path.read_text())["thresholds"])
     held_out = load_celeba_softer()
     probs = classifier.predict(held_out.images, batch_size=500, verbose=0)
     thresholds = [false_positive_threshold(probs[:, a], held_out.labels[:, a] > 0) for a in range(probs.shape[1])]
     path.write_text(
-        json.dumps({"faces": len(held_out.labels), "names": held_out.label_names, "thresholds": thresholds})
+        json.dumps(
+            {
+                "false_positive_rate": FALSE_POSITIVE_RATE,
+                "faces": len(held_out.labels),
+                "names": held_out.label_names,
+                "thresholds": thresholds,
+            }
+        )
     )
     print(f"thresholds from {len(held_out.labels):,} held-out faces, saved to {path}", flush=True)
     return np.asarray(thresholds)
