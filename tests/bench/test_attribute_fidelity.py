@@ -235,3 +235,14 @@ def test_faces_judged_at_thresholds_report_both_and_the_judge_on_real_faces(tmp_
     row = next(line for line in lines if line.startswith("| Smiling | mean_difference |"))
     assert row.split(" | ")[3:5] == ["1.00", "1.00"]
     assert any(line.startswith("(judged at P > 0.5 for every attribute instead: ") for line in lines)
+
+
+def test_unrelated_attributes_and_the_drift_over_them():
+    rng = np.random.default_rng(0)
+    target = rng.random(2000) < 0.5
+    labels = np.stack([target, target ^ (rng.random(2000) < 0.1), rng.random(2000) < 0.3], axis=1)
+    labels = np.where(labels, 1, -1)
+    np.testing.assert_array_equal(af.unrelated_attributes(labels, 0), [False, False, True])  # r ≈ 0.8, ≈ 0
+    probs = np.zeros((2, 1, 3))
+    probs[1, 0] = [0.9, 0.5, 0.1]  # scale 1 moves the related attribute by 0.5, the unrelated by 0.1
+    np.testing.assert_allclose(af.drift_over(probs, np.array([False, False, True])), [0.0, 0.1])
