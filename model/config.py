@@ -197,10 +197,10 @@ def _read_with_bases(path: Path, inheriting: tuple[Path, ...]) -> dict[str, Any]
     base = values.pop("base", None)
     if base is None:
         return values
-    base_path = (path.parent / base).resolve()
-    if base_path in (*inheriting, path.resolve()):
+    base_path, chain = (path.parent / base).resolve(), (*inheriting, path.resolve())
+    if base_path in chain:
         raise ValueError(f"{path}: base {base!r} leads back to a file that inherits from it")
-    merged = _read_with_bases(base_path, (*inheriting, path.resolve()))
+    merged = _read_with_bases(base_path, chain)
     for section, table in values.items():
         if not isinstance(table, dict):
             raise ValueError(f"{path}: {section!r} must be a table such as [train], not a value")
