@@ -43,6 +43,7 @@ DEFAULT_SCALES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 DEFAULT_DIGITS = ("0",)  # "add zero"
 DEFAULT_FACES = ("Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair")
 BALANCED = " (balanced)"  # suffix of the bias-corrected vectors (model.attributes)
+VARIANT = re.compile(r" \([^()]*\)$")  # any variant's suffix: "Smiling (balanced)" judges Smiling
 MALE = "Male"  # the attribute whose drift the balanced vectors are meant to remove
 CLASSIFIER_VERSION = "v1"  # part of the cache key: bump it when an architecture or its training changes
 STRIP_TILE = 96  # digits (28 px) are upscaled ×3 to about this size; faces (64 px) stay at ×1
@@ -159,6 +160,11 @@ def png_bytes(picture: Image.Image, limit: int = STRIP_MAX_BYTES) -> bytes:
     return buffer.getvalue()
 
 
+def attribute_of(name: str) -> str:
+    """The label a vector adds: "Smiling (balanced)" → "Smiling"; a digit's or a plain vector's own name."""
+    return VARIANT.sub("", name)
+
+
 def slug(name: str) -> str:
     """A vector's name as a file-name part: "Smiling (balanced)" → "Smiling-balanced"."""
     return re.sub(r"[^A-Za-z0-9_]+", "-", name).strip("-")
@@ -237,7 +243,7 @@ def goal_table(rows: list[Row], scales: list[float], classes: bool) -> str:
     if all(row.drift_unrelated is not None for row in rows) and rows:
         unrelated = [dataclasses.replace(row, drift=row.drift_unrelated) for row in rows]
         met_unrelated = [row.name for row in unrelated if goal_scale(row, scales, classes) is not None]
-        attributes = len({name.removesuffix(BALANCED) for name in met_unrelated})
+        attributes = len({attribute_of(name) for name in met_unrelated})
         lines += [
             f"(with the drift measured only over the attributes whose labels correlate with the target's by "
             f"|r| < {UNRELATED_CORRELATION:g} on these test faces: {len(met_unrelated)} of {len(rows)} vectors, "
@@ -368,7 +374,7 @@ def run(
     model, classes = bundle.model, test.labels.ndim == 1
     latents = encode_all(model, test.images)  # (N, d) posterior means, of the inputs the service would feed
     real_probs, recon_probs = classify(test.images), classify(decode_all(model, latents))
-    targets = [name.removesuffix(BALANCED) for name in names]
+    targets = [attribute_of(name) for name in names]
     judged = list(dict.fromkeys(targets + ([MALE] if not classes and MALE in test.label_names else [])))
     baseline, summary = baseline_table(test, real_probs, recon_probs, judged, thresholds)
     print(summary, flush=True)
@@ -602,7 +608,7 @@ def main(argv: list[str] | None = None) -> None:
     bundle = load_bundle(args.bundle)
     dataset = bundle.config.train.dataset
     test = load_dataset(dataset, "test")
-    labelled = [name for name in bundle.attributes if name.removesuffix(BALANCED) in test.label_names]  # no custom
+    labelled = [name for name in bundle.attributes if attribute_of(name) in test.label_names]  # no custom
     try:
         names = choose_vectors(labelled, args.attributes, args.all, classes=dataset == "mnist")
     except ValueError as error:

@@ -65,6 +65,13 @@ def _celeba_file(path: Path, keep: np.ndarray | slice) -> Dataset:
     return Dataset(images, attrs[indices].astype(np.int8), tuple(str(n) for n in names))
 
 
+def _faces_from(path: Path, source: str) -> np.ndarray:
+    """Indices of the faces of an archive with a `source` column ("full_res" or "squeezed_64") that
+    came from `source`."""
+    with np.load(path, allow_pickle=False) as f:
+        return np.flatnonzero(f["source"] == source)
+
+
 def load_celeba(split: str, directory: str | Path | None = None, squeezed: bool = True) -> Dataset:
     """CelebA faces: "test" is the last 1,000 of the 10k file; "train" is the rest of it plus the
     extra file (without its softer `squeezed_64` images when squeezed=False)."""
@@ -75,9 +82,7 @@ def load_celeba(split: str, directory: str | Path | None = None, squeezed: bool 
     parts = [_celeba_file(first, slice(None, -CELEBA_TEST_SIZE))]
     extra = root / "celeba_64_extra.npz"
     if extra.exists():
-        with np.load(extra, allow_pickle=False) as f:
-            keep = np.ones(len(f["offsets"]) - 1, bool) if squeezed else f["source"] == "full_res"
-        parts.append(_celeba_file(extra, np.flatnonzero(keep)))
+        parts.append(_celeba_file(extra, slice(None) if squeezed else _faces_from(extra, "full_res")))
     return Dataset(
         np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]), parts[0].label_names
     )
@@ -87,9 +92,7 @@ def load_celeba_softer(directory: str | Path | None = None) -> Dataset:
     """The 27,593 softer `squeezed_64` training faces alone (upscaled from about 53×44 source pixels):
     real faces that a judge trained on the sharp ones (squeezed=False) has never seen."""
     extra = data_dir(directory) / "celeba_64_extra.npz"
-    with np.load(extra, allow_pickle=False) as f:
-        keep = np.flatnonzero(f["source"] == "squeezed_64")
-    return _celeba_file(extra, keep)
+    return _celeba_file(extra, _faces_from(extra, "squeezed_64"))
 
 
 def load_dataset(name: str, split: str, directory: str | Path | None = None, squeezed: bool = True) -> Dataset:

@@ -91,6 +91,11 @@ def test_choose_vectors():
     assert af.slug("Smiling (balanced)") == "Smiling-balanced"
 
 
+def test_a_variant_is_judged_by_the_attribute_it_adds():
+    assert af.attribute_of("Smiling (balanced)") == "Smiling" and af.attribute_of("Smiling (independent)") == "Smiling"
+    assert af.attribute_of("Smiling") == "Smiling" and af.attribute_of("0") == "0"
+
+
 def test_markdown_tables_have_one_column_per_scale():
     rows = [
         af.Row(
