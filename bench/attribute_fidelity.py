@@ -45,7 +45,6 @@ DEFAULT_FACES = ("Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair")
 BALANCED = " (balanced)"  # suffix of the bias-corrected vectors (model.attributes)
 VARIANT = re.compile(r" \([^()]*\)$")  # any variant's suffix: "Smiling (balanced)" judges Smiling
 MALE = "Male"  # the attribute whose drift the balanced vectors are meant to remove
-CLASSIFIER_VERSION = "v1"  # part of the cache key: bump it when an architecture or its training changes
 STRIP_TILE = 96  # digits (28 px) are upscaled ×3 to about this size; faces (64 px) stay at ×1
 STRIP_MAX_BYTES = 200_000
 # Faces: an edit is called positive when P(attribute) exceeds what all but this fraction of real faces
@@ -478,22 +477,26 @@ def render_report(
 
 
 def digit_classifier():
-    """A small CNN, 10-way softmax on 28×28 digits in [0, 1]."""
+    """A CNN, 10-way softmax on 28×28 digits in [0, 1]: two blocks of two 3×3 convolutions, dropout.
+    It replaced (v2) a 2-epoch CNN of one convolution per block that was 97.8–98.2 % right on real test
+    digits depending on the run: too close to the 97 % a reconstruction must keep to judge it."""
     import keras
 
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(16, 3, activation="relu"),
+    layers = [keras.Input((28, 28, 1))]
+    for filters in (32, 64):
+        layers += [
+            keras.layers.Conv2D(filters, 3, padding="same", activation="relu"),
+            keras.layers.Conv2D(filters, 3, activation="relu"),
             keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(64, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ],
-        name="digit_classifier",
-    )
+            keras.layers.Dropout(0.25),
+        ]
+    layers += [
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
+    return keras.Sequential(layers, name="digit_classifier")
 
 
 def face_classifier(n_attributes: int = 40):
@@ -516,9 +519,20 @@ def face_classifier(n_attributes: int = 40):
     return keras.Sequential(layers, name="face_classifier")
 
 
-CLASSIFIERS = {  # dataset → (builder, epochs, loss)
-    "mnist": (digit_classifier, 2, "sparse_categorical_crossentropy"),
-    "celeba": (face_classifier, 5, "binary_crossentropy"),
+@dataclass(frozen=True)
+class Judge:
+    """How a dataset's classifier is built and trained; `version` is part of its cache key: bump it when
+    either changes."""
+
+    build: Callable
+    epochs: int
+    loss: str
+    version: str
+
+
+JUDGES = {
+    "mnist": Judge(digit_classifier, 6, "sparse_categorical_crossentropy", "v2"),
+    "celeba": Judge(face_classifier, 5, "binary_crossentropy", "v1"),
 }
 
 
@@ -529,20 +543,22 @@ def load_or_train_classifier(dataset: str, cache: Path, seed: int = 0):
 
     from model.data import load_dataset
 
-    builder, epochs, loss = CLASSIFIERS[dataset]
-    classifier = builder()
-    path = cache / f"{dataset}-{CLASSIFIER_VERSION}.weights.h5"
+    judge = JUDGES[dataset]
+    classifier = judge.build()
+    path = cache / f"{dataset}-{judge.version}.weights.h5"
     if path.exists():
         classifier.load_weights(path)
         print(f"classifier: {path}", flush=True)
         return classifier
     train = load_dataset(dataset, "train", squeezed=False)
     labels = train.labels if dataset == "mnist" else (train.labels > 0).astype(np.float32)
-    print(f"training the {dataset} classifier on {len(labels):,} real training images, {epochs} epochs", flush=True)
+    print(
+        f"training the {dataset} classifier on {len(labels):,} real training images, {judge.epochs} epochs", flush=True
+    )
     keras.utils.set_random_seed(seed)
-    classifier.compile(keras.optimizers.Adam(1e-3), loss)
+    classifier.compile(keras.optimizers.Adam(1e-3), judge.loss)
     began = time.time()
-    classifier.fit(train.images, labels, batch_size=128, epochs=epochs, shuffle=True, verbose=2)
+    classifier.fit(train.images, labels, batch_size=128, epochs=judge.epochs, shuffle=True, verbose=2)
     cache.mkdir(parents=True, exist_ok=True)
     classifier.save_weights(path)
     print(f"classifier trained in {time.time() - began:.0f} s, saved to {path}", flush=True)
@@ -556,7 +572,7 @@ def calibrated_thresholds(classifier, cache: Path) -> np.ndarray:
 
     from model.data import load_celeba_softer
 
-    path = cache / f"celeba-{CLASSIFIER_VERSION}.thresholds.json"
+    path = cache / f"celeba-{JUDGES['celeba'].version}.thresholds.json"
     cached = json.loads(path.read_text()) if path.exists() else {}
     if cached.get("false_positive_rate") == FALSE_POSITIVE_RATE:
         return np.asarray(cached["thresholds"])

@@ -4,7 +4,12 @@ The plain vector is the mean encoding of the examples with the property minus th
 ("add zero" = mean of the 0s minus mean of the other digits). The bias-corrected variant (White,
 "Sampling Generative Networks", 2016) balances the other labels: a least-squares fit of the encodings
 on all labels at once, so an attribute's coefficient is its effect with the others held fixed and
-"Smiling" does not drag "Male" along just because the smiling faces are more often women's.
+"Smiling" does not drag "Male" along just because the smiling faces are more often women's. The
+independent variant goes one step further, to what a reader of the image sees: a logistic regression per
+label reads each attribute off the latent, and the balanced vector loses its components along the other
+39 read-outs' normals, so that moving along it leaves every other attribute's read-out where it was
+(the conditional edit of Shen et al., "Interpreting the Latent Space of GANs for Semantic Face Editing",
+2020, made against every other attribute at once).
 
 Digit classes get steered vectors instead: a mean difference points from the average other digit to the
 average target digit, which leaves the digits that start far off that line (a 0 told to become a 5, a 2
@@ -21,14 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import log_softmax, softmax
+from scipy.special import expit, log_expit, log_softmax, softmax
 
 
 @dataclass(frozen=True)
 class AttributeVector:
     name: str
     vector: np.ndarray  # (d,) in the top latent space
-    method: str  # "mean_difference", "balanced", "steered" or "custom"
+    method: str  # "mean_difference", "balanced", "independent", "steered" or "custom"
     n_positive: int
     n_negative: int
 
@@ -98,12 +103,14 @@ def steering_objective(
 
 # Chosen on 5,000 training digits held out from the fit, by bench/attribute_fidelity.py's measure (the test
 # digits untouched). A firmly regularised regression is less sure of itself near the boundary, so the
-# vector it steers goes further past it: with ridge 1e-4 (the regression's best accuracy) "5" stopped at
-# 92–93 % for every scale and pull tried; with 0.1 all ten vectors turned ≥ 95 % of the other digits by ×3
-# (most by ×1) with the worst at 99 % at ×3. Steering at scale 1 makes ×1 on the slider "becomes the digit".
+# vector it steers goes further past it. For the 712-epoch model ridge 0.1 made all ten vectors turn ≥ 95 %
+# of the other digits by ×3 (with 1e-4, the regression's best accuracy, "5" stopped at 92–93 %); for the
+# 952-epoch model, judged by the stronger v2 classifier, 0.1 left "9" at 87 % and 0.03–3 were erratic
+# ("9" from 30 % to 96 % at ×3), while 10 made every vector work by ×2, nine of them by ×1. Steering at
+# scale 1 makes ×1 on the slider "becomes the digit".
 STEER_SCALE = 1.0
 STEER_PULL = 1e-3
-STEER_RIDGE = 0.1
+STEER_RIDGE = 10.0
 
 
 def steered_class_vectors(
@@ -156,6 +163,60 @@ def balanced_attribute_vectors(
     }
 
 
+# The read-outs' ridge on standardised latents. Over the faces' 2,048-d latents it matters little: the
+# independent vectors are measured with it (bench/attribute_fidelity.py).
+PROBE_RIDGE = 1e-3
+
+
+def logistic_probes(
+    latents: np.ndarray, attrs: np.ndarray, ridge: float = PROBE_RIDGE
+) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per column of ±1 labels attrs (N, A) on latents (N, d), all fitted in one
+    L-BFGS run (their losses add up and do not interact): mean cross-entropy + ridge/2·‖W‖² on the
+    standardised latents. → weights (d, A) and biases (A,) for the latents as given."""
+    n, d = latents.shape
+    n_labels = attrs.shape[1]
+    centre, spread = latents.mean(0), latents.std(0) + 1e-6
+    x = ((latents - centre) / spread).astype(np.float64)
+    present = (attrs > 0).astype(np.float64)
+    sign = 2 * present - 1
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, biases = theta[: d * n_labels].reshape(d, n_labels), theta[d * n_labels :]
+        logits = x @ weights + biases
+        loss = -log_expit(sign * logits).sum() / n + 0.5 * ridge * (weights**2).sum()
+        residual = (expit(logits) - present) / n  # d(mean CE)/d(logits)
+        return loss, np.concatenate([(x.T @ residual + ridge * weights).ravel(), residual.sum(0)])
+
+    theta = minimize(loss_and_gradient, np.zeros((d + 1) * n_labels), jac=True, method="L-BFGS-B").x
+    weights = theta[: d * n_labels].reshape(d, n_labels) / spread[:, None]  # back to the latents' own units
+    return weights, theta[d * n_labels :] - centre @ weights
+
+
+def independent_of_others(vector: np.ndarray, own: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """`vector` (d,) less its projection on the span of the other read-outs' normals `others` (d, m),
+    rescaled to move its own read-out `own` (d,) as far as `vector` did."""
+    basis, _ = np.linalg.qr(others)
+    free = vector - basis @ (basis.T @ vector)
+    return free * (own @ vector) / (own @ free)
+
+
+def independent_attribute_vectors(
+    latents: np.ndarray, attrs: np.ndarray, names: tuple[str, ...], balanced: dict[str, AttributeVector]
+) -> dict[str, AttributeVector]:
+    """Each balanced vector made independent of the other attributes' logistic read-outs of the latent:
+    adding it changes none of them (to first order for the image's own classifier, exactly for theirs)."""
+    weights, _ = logistic_probes(latents, attrs)
+    vectors = {}
+    for a, name in enumerate(names):
+        base = balanced[name]
+        vector = independent_of_others(base.vector.astype(np.float64), weights[:, a], np.delete(weights, a, axis=1))
+        vectors[name] = AttributeVector(
+            name, vector.astype(np.float32), "independent", base.n_positive, base.n_negative
+        )
+    return vectors
+
+
 def encode_all(model, intensities: np.ndarray, batch: int = 1000) -> np.ndarray:
     """Posterior means (N, d) at the model's latent layer of images (N, H, W, C) in [0, 1], fed as the
     service feeds an upload (serving_inputs: digits thresholded at one half), so that vectors are
@@ -170,13 +231,14 @@ def attributes_for_latents(
     latents: np.ndarray, labels: np.ndarray, names: tuple[str, ...]
 ) -> dict[str, AttributeVector]:
     """Attribute vectors from encodings (N, d): integer class labels (N,) give one steered vector per class;
-    ±1 label rows (N, A) give a mean-difference vector per attribute plus its balanced variant,
-    named "<attribute> (balanced)"."""
+    ±1 label rows (N, A) give a mean-difference vector per attribute plus its balanced and independent
+    variants, named "<attribute> (balanced)" and "<attribute> (independent)"."""
     if labels.ndim == 1:
         return steered_class_vectors(latents, labels, names)
     vectors = binary_attribute_vectors(latents, labels, names)
-    for name, vector in balanced_attribute_vectors(latents, labels, names).items():
-        vectors[f"{name} (balanced)"] = AttributeVector(
-            f"{name} (balanced)", vector.vector, vector.method, vector.n_positive, vector.n_negative
-        )
+    balanced = balanced_attribute_vectors(latents, labels, names)
+    for variant in (balanced, independent_attribute_vectors(latents, labels, names, balanced)):
+        for name, vector in variant.items():
+            named = f"{name} ({vector.method})"
+            vectors[named] = AttributeVector(named, vector.vector, vector.method, vector.n_positive, vector.n_negative)
     return vectors

@@ -10,6 +10,9 @@ from model.attributes import (
     balanced_attribute_vectors,
     binary_attribute_vectors,
     encode_all,
+    independent_attribute_vectors,
+    independent_of_others,
+    logistic_probes,
     mean_difference,
     softmax_regression,
     steered_class_vectors,
@@ -42,7 +45,7 @@ def test_steered_class_vector_carries_the_other_classes_across_where_the_mean_di
     latents, labels, centres = three_clusters()
     others = latents[labels != 0]
     plain = mean_difference(latents, labels == 0, "0").vector
-    steered = steered_class_vectors(latents, labels, ("0", "1", "2"))
+    steered = steered_class_vectors(latents, labels, ("0", "1", "2"), ridge=0.1)  # a ridge for these 2-d toy latents
     assert steered["0"].method == "steered" and (steered["0"].n_positive, steered["0"].n_negative) == (200, 400)
     reached_plain = (nearest_centre(others + plain, centres) == 0).mean()
     reached_steered = (nearest_centre(others + steered["0"].vector, centres) == 0).mean()
@@ -82,6 +85,38 @@ def test_balanced_vectors_remove_a_confounded_attribute():
     np.testing.assert_allclose(balanced, [2.0, 0.0, 0.0], atol=0.05)
 
 
+def two_read_outs(n: int = 20000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Latents in 3-d where label 0 is read along (1, 1, 0) and label 1 along (0, 1, 0): their
+    read-outs share the second axis, so a vector that adds label 0 moves label 1's read-out too."""
+    rng = np.random.default_rng(seed)
+    latents = rng.normal(0, 1, (n, 3))
+    logits = np.stack([2 * (latents[:, 0] + latents[:, 1]), 2 * latents[:, 1]], 1)
+    return latents, np.where(rng.random((n, 2)) < 1 / (1 + np.exp(-logits)), 1, -1).astype(np.int8)
+
+
+def test_logistic_probes_recover_the_read_out_directions_in_the_latents_own_units():
+    latents, attrs = two_read_outs()
+    weights, biases = logistic_probes(latents * 5 + 7, attrs)  # in the latents' own units, any offset
+    np.testing.assert_allclose(weights * 5, [[2, 0], [2, 2], [0, 0]], atol=0.15)
+    np.testing.assert_allclose(biases + 7 * weights.sum(0), [0, 0], atol=0.1)
+
+
+def test_an_independent_vector_leaves_the_other_read_outs_where_they_were():
+    own, other = np.array([1.0, 1.0, 0.0]), np.array([[0.0], [1.0], [0.0]])
+    vector = independent_of_others(np.array([1.0, 1.0, 0.5]), own, other)
+    assert abs(vector @ other[:, 0]) < 1e-12  # label 1's read-out does not move
+    assert vector @ own == pytest.approx(2.0)  # label 0's moves as far as the balanced vector's did
+    np.testing.assert_allclose(vector, [2.0, 0.0, 1.0])
+
+    latents, attrs = two_read_outs()
+    balanced = balanced_attribute_vectors(latents, attrs, ("a", "b"))
+    independent = independent_attribute_vectors(latents, attrs, ("a", "b"), balanced)["a"]
+    weights, _ = logistic_probes(latents, attrs)
+    assert abs(balanced["a"].vector @ weights[:, 1]) > 0.5  # the balanced vector moves b's read-out
+    assert abs(independent.vector @ weights[:, 1]) < 1e-6 and independent.method == "independent"
+    assert independent.vector @ weights[:, 0] == pytest.approx(balanced["a"].vector @ weights[:, 0])
+
+
 def test_attributes_for_encoded_data_with_class_and_binary_labels():
     model = build(IWAE(ModelConfig(image_shape=(4, 4, 1), latent_sizes=(3,), hidden_sizes=((8,),))))
     latents = encode_all(model, np.random.default_rng(1).random((40, 4, 4, 1)).astype(np.float32))
@@ -89,6 +124,6 @@ def test_attributes_for_encoded_data_with_class_and_binary_labels():
     assert sorted(by_class) == ["a", "b", "c", "d"] and by_class["a"].vector.shape == (3,)
     labels = np.where(np.random.default_rng(2).random((40, 2)) < 0.5, 1, -1)
     binary = attributes_for_latents(latents, labels, ("x", "y"))
-    assert sorted(binary) == ["x", "x (balanced)", "y", "y (balanced)"]
-    assert binary["y (balanced)"].method == "balanced"
+    assert sorted(binary) == ["x", "x (balanced)", "x (independent)", "y", "y (balanced)", "y (independent)"]
+    assert binary["y (balanced)"].method == "balanced" and binary["y (independent)"].method == "independent"
     assert tf.reduce_all(tf.math.is_finite(binary["x"].vector))
