@@ -70,7 +70,8 @@ class Status(BaseModel):
 class AttributeInfo(BaseModel):
     name: str = Field(description="attribute name, e.g. a digit class or a CelebA attribute", examples=["Smiling"])
     method: str = Field(
-        description='how the vector was made: "steered" (digit classes), "mean_difference", "balanced" or "custom"',
+        description='how the vector was made: "steered" (digit classes), "mean_difference", "balanced", '
+        '"independent" or "custom"',
         examples=["mean_difference"],
     )
     n_positive: int = Field(description="training images having the attribute", examples=[4822])

@@ -1,6 +1,7 @@
 /* Which attribute vectors a model offers, how the picker groups them and which it suggests.
  *
- * A model ships attribute vectors (the faces: one "balanced" and one plain vector per CelebA label;
+ * A model ships attribute vectors (the faces: a "balanced", an "independent" and a plain vector per
+ * CelebA label;
  * the digits: "add zero" … "add nine"); the person can add custom ones made from their own examples.
  * These functions answer the picker's questions from the model's /models entry and the custom
  * attributes: every name, the option groups, a text about a vector, the name to suggest next, a free
@@ -12,8 +13,12 @@
 const SUGGESTED = ["Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair", "Wavy_Hair", "Mustache"];
 const SUGGESTED_NAMES = [...SUGGESTED.map((n) => `${n} (balanced)`), ...SUGGESTED];
 
-const BALANCED = "balanced";
-const BALANCED_GROUP = "balanced: other attributes held fixed";
+/** The picker's groups of the model's own vectors, in this order, each with a heading that says what
+ * the method holds still; any other method follows under its own name. */
+const METHOD_GROUPS = [
+  ["balanced", "balanced: other attributes held fixed"],
+  ["independent", "independent: other attributes' read-outs unchanged"],
+];
 const CUSTOM_GROUP = "yours";
 
 /** The first of `names` people would try: a suggested one if there is one, else the first. */
@@ -49,13 +54,17 @@ export function describeAttribute(model, custom, name) {
 }
 
 /** Option groups of the attribute picker (label → names): the model's vectors by how they were made,
- * balanced first, then the person's own. A picker with one group shows no heading. */
+ * balanced first, then independent, then the rest, then the person's own. A picker with one group
+ * shows no heading. */
 export function attributeGroups(model, custom) {
   const builtIn = model ? model.attributes : [];
-  const balancedFirst = [...builtIn].sort((a, b) => (b.method === BALANCED) - (a.method === BALANCED));
+  const rank = (a) => {
+    const i = METHOD_GROUPS.findIndex(([method]) => method === a.method);
+    return i < 0 ? METHOD_GROUPS.length : i;
+  };
   const groups = new Map();
-  for (const a of balancedFirst) {
-    const label = a.method === BALANCED ? BALANCED_GROUP : methodText(a.method);
+  for (const a of [...builtIn].sort((a, b) => rank(a) - rank(b))) {
+    const label = METHOD_GROUPS.find(([method]) => method === a.method)?.[1] ?? methodText(a.method);
     if (!groups.has(label)) groups.set(label, []);
     groups.get(label).push(a.name);
   }

@@ -382,10 +382,11 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     expect(page.locator("#model-info")).to_contain_text(re.compile(r"test NLL \d\.\d\d bits/dim"))
     expect(page.locator("#pad")).to_be_hidden()  # faces are uploaded, not drawn
     expect(page.locator("#sliders .slider-row")).to_have_attribute("data-attribute", "Smiling (balanced)")
-    # 80 vectors in two labelled groups, balanced first; "Add" offers the next well-known one
+    # 120 vectors in three labelled groups, balanced first; "Add" offers the next well-known one
     groups = page.locator("#attr-select optgroup")
-    expect(groups).to_have_count(2)
+    expect(groups).to_have_count(3)
     assert groups.first.get_attribute("label").startswith("balanced")
+    assert groups.nth(1).get_attribute("label").startswith("independent")
     expect(groups.first.locator("option")).to_have_count(40)
     expect(page.locator("#attr-select")).to_have_value("Male (balanced)")
     page.click("#attr-add")

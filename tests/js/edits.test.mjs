@@ -105,6 +105,7 @@ const FACES = {
     { name: "Smiling", method: "mean_difference", n_positive: 4800, n_negative: 5200 },
     { name: "Smiling (balanced)", method: "balanced", n_positive: 812, n_negative: 812 },
     { name: "Male (balanced)", method: "balanced", n_positive: 700, n_negative: 700 },
+    { name: "Smiling (independent)", method: "independent", n_positive: 812, n_negative: 812 },
   ],
 };
 const DIGITS = { name: "digits", attributes: [{ name: "0", method: "mean_difference", n_positive: 1, n_negative: 2 }, { name: "7", method: "mean_difference" }] };
@@ -123,9 +124,11 @@ test("names: the model's, then custom ones that do not shadow them", () => {
   assert.deepEqual(attributeNames(null, CUSTOM), ["mine"]);
 });
 
-test("groups: balanced first, then by method, then yours", () => {
+test("groups: balanced first, then independent, then by method, then yours", () => {
   const groups = attributeGroups(FACES, CUSTOM);
-  assert.deepEqual([...groups.keys()], ["balanced: other attributes held fixed", "mean difference", "yours"]);
+  const independent = "independent: other attributes' read-outs unchanged";
+  assert.deepEqual([...groups.keys()], ["balanced: other attributes held fixed", independent, "mean difference", "yours"]);
+  assert.deepEqual(groups.get(independent), ["Smiling (independent)"]);
   assert.deepEqual(groups.get("balanced: other attributes held fixed"), ["Smiling (balanced)", "Male (balanced)"]);
   assert.deepEqual(groups.get("mean difference"), ["Eyeglasses", "Smiling"]);
   assert.deepEqual(groups.get("yours"), ["mine"]);

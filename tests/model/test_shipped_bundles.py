@@ -65,7 +65,8 @@ def test_faces_bundle_reports_bits_per_dim_and_ships_its_attributes_and_terms():
     for name in ("Smiling", "Male", "Eyeglasses"):
         assert bundle.attributes[name].method == "mean_difference"
         assert bundle.attributes[f"{name} (balanced)"].method == "balanced"
-    assert len(bundle.attributes) == 80
+        assert bundle.attributes[f"{name} (independent)"].method == "independent"
+    assert len(bundle.attributes) == 120
     card = (BUNDLES / "faces" / "README.md").read_text()
     assert "non-commercial" in card and "balanced" in card
     # 0.44 M parameters: the Gaussian of the encodings (2,048² Cholesky factor, 17 MB) is most of it
