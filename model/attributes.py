@@ -163,8 +163,8 @@ def balanced_attribute_vectors(
     }
 
 
-# The read-outs' ridge on standardised latents. Over the faces' 2,048-d latents it matters little: the
-# independent vectors are measured with it (bench/attribute_fidelity.py).
+# The read-outs' ridge on standardised latents: light, so that a read-out's normal is the data's direction
+# and not the penalty's, yet enough to keep the fit finite where a label is separable.
 PROBE_RIDGE = 1e-3
 
 
@@ -198,6 +198,8 @@ def independent_of_others(vector: np.ndarray, own: np.ndarray, others: np.ndarra
     rescaled to move its own read-out `own` (d,) as far as `vector` did."""
     basis, _ = np.linalg.qr(others)
     free = vector - basis @ (basis.T @ vector)
+    if abs(own @ free) <= 1e-9 * np.linalg.norm(own) * np.linalg.norm(vector):
+        raise ValueError("the other read-outs leave no direction that moves this one: too few latent dimensions")
     return free * (own @ vector) / (own @ free)
 
 
@@ -205,7 +207,8 @@ def independent_attribute_vectors(
     latents: np.ndarray, attrs: np.ndarray, names: tuple[str, ...], balanced: dict[str, AttributeVector]
 ) -> dict[str, AttributeVector]:
     """Each balanced vector made independent of the other attributes' logistic read-outs of the latent:
-    adding it changes none of them (to first order for the image's own classifier, exactly for theirs)."""
+    adding it changes none of their logits (exactly, as they are linear; a classifier of the decoded image
+    sees the others move only as far as those read-outs fail to capture it)."""
     weights, _ = logistic_probes(latents, attrs)
     vectors = {}
     for a, name in enumerate(names):

@@ -107,6 +107,8 @@ def test_an_independent_vector_leaves_the_other_read_outs_where_they_were():
     assert abs(vector @ other[:, 0]) < 1e-12  # label 1's read-out does not move
     assert vector @ own == pytest.approx(2.0)  # label 0's moves as far as the balanced vector's did
     np.testing.assert_allclose(vector, [2.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="no direction"):  # own read-out lies in the others' span
+        independent_of_others(np.array([1.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0]), other)
 
     latents, attrs = two_read_outs()
     balanced = balanced_attribute_vectors(latents, attrs, ("a", "b"))
