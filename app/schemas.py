@@ -101,6 +101,11 @@ class AttributeVectors(BaseModel):
 
 class ModelSummary(BaseModel):
     name: str = Field(description="the model's name, used in every other request", examples=["digits"])
+    version: str = Field(
+        description="its weights' fingerprint (the first 12 hex digits of their sha256): a latent kept from "
+        "another version decodes to a different image",
+        examples=["3220c0fb56f2"],
+    )
     image_shape: tuple[int, int, int] = Field(
         description="(height, width, channels) of its images", examples=[[28, 28, 1]]
     )

@@ -63,6 +63,7 @@ class ModelInfo:
     """What a client needs to know about a served model (no tensors)."""
 
     name: str
+    version: str  # the weights' fingerprint (model.bundle): latents are only comparable within one
     image_shape: tuple[int, int, int]
     latent_size: int
     latent_layer: str  # "h1", "h2", …: the stochastic layer the latent belongs to
@@ -159,6 +160,7 @@ class ServedModel:
         config, bundle = self.config, self.bundle
         return ModelInfo(
             name=bundle.name,
+            version=bundle.version,
             image_shape=tuple(config.image_shape),
             latent_size=config.latent_size,
             latent_layer=f"h{config.latent_index + 1}",

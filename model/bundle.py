@@ -28,7 +28,9 @@ from model.iwae import IWAE, build
 from model.latent_gaussian import LatentGaussian
 
 MANIFEST = "MANIFEST.sha256"
+WEIGHTS = "weights.safetensors"
 LATENT_GAUSSIAN = "latent_gaussian.safetensors"
+VERSION_DIGITS = 12
 FORMAT_VERSION = 1
 
 
@@ -46,6 +48,9 @@ class Bundle:
     attributes: dict[str, AttributeVector] = field(default_factory=dict)
     decoder: Path | None = None  # decoder.onnx, when the bundle has one
     latent_gaussian: LatentGaussian | None = None  # what to sample from instead of the prior, when fitted
+    # The weights' fingerprint, the first VERSION_DIGITS hex digits of their sha256: a latent means
+    # something only to the weights that made it, so whatever keeps one can say which they were.
+    version: str = ""
 
 
 def _sha256(path: Path) -> str:
@@ -59,9 +64,9 @@ def write_manifest(directory: Path) -> None:
     (directory / MANIFEST).write_text("".join(lines))
 
 
-def verify_manifest(directory: Path) -> None:
-    """Checks every file the manifest lists against its sha256; raises BundleError naming the first
-    file that is missing or altered, and any file the manifest does not know."""
+def verify_manifest(directory: Path) -> dict[str, str]:
+    """Checks every file the manifest lists against its sha256 and returns them (name → sha256); raises
+    BundleError naming the first file that is missing or altered, and any file the manifest does not know."""
     manifest = directory / MANIFEST
     if not manifest.exists():
         raise BundleError(f"{directory} is not a model bundle: {MANIFEST} is missing")
@@ -80,6 +85,7 @@ def verify_manifest(directory: Path) -> None:
     extra = sorted(p.name for p in directory.iterdir() if p.is_file() and p.name not in listed and p.name != MANIFEST)
     if extra:
         raise BundleError(f"bundle {directory.name}: files not in {MANIFEST}: {', '.join(extra)}")
+    return listed
 
 
 def model_weights(model: IWAE) -> dict[str, np.ndarray]:
@@ -106,7 +112,7 @@ def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | 
         (directory / stale).unlink(missing_ok=True)
     description = {"format_version": FORMAT_VERSION, "name": directory.name, **config.to_dict()}
     (directory / "config.json").write_text(json.dumps(description, indent=2) + "\n")
-    _save_tensors(model_weights(model), directory / "weights.safetensors")
+    _save_tensors(model_weights(model), directory / WEIGHTS)
     if card is not None:
         (directory / "README.md").write_text(card)
     write_manifest(directory)
@@ -152,13 +158,13 @@ def load_bundle(directory: str | Path) -> Bundle:
     directory = Path(directory)
     if not directory.is_dir():
         raise BundleError(f"no bundle at {directory}")
-    verify_manifest(directory)
+    digests = verify_manifest(directory)
     description = json.loads((directory / "config.json").read_text())
     if description.get("format_version") != FORMAT_VERSION:
         raise BundleError(f"bundle {directory.name}: unsupported format_version {description.get('format_version')}")
     config = config_from_dict({"model": description["model"], "train": description["train"]})
     model = build(IWAE(config.model))
-    stored = load_file(str(directory / "weights.safetensors"))
+    stored = load_file(str(directory / WEIGHTS))
     expected = {v.path: v for v in model.variables}
     if set(stored) != set(expected):
         missing, unknown = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
@@ -192,4 +198,5 @@ def load_bundle(directory: str | Path) -> Bundle:
         attributes,
         decoder if decoder.exists() else None,
         gaussian,
+        digests[WEIGHTS][:VERSION_DIGITS],
     )

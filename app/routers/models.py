@@ -21,6 +21,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
         out.append(
             ModelSummary(
                 name=info.name,
+                version=info.version,
                 image_shape=info.image_shape,
                 latent_size=info.latent_size,
                 latent_layer=info.latent_layer,

@@ -1,7 +1,11 @@
 /* The view as a share link: model, latent, slider edits (custom vectors included), sweep, frames, seed.
  *
  * The URL hash mirrors what a link needs to show the same view, as URL parameters:
- *   model=digits&z=<float32 base64url>&edit=1.5:0&edit=-0.7:3&vector=<base64url>:mine&sweep=3&frames=9&seed=0
+ *   model=digits&v=<weights' fingerprint>&z=<float32 base64url>&edit=1.5:0&edit=-0.7:3&vector=<base64url>:mine
+ *   &sweep=3&frames=9&seed=0
+ * A latent means something only to the weights that made it, so the link names them (`v`, the model's
+ * `version` from /models): opened after the model was retrained, the latent is shown with a note that
+ * it now decodes to a different image.
  * `serialiseView` writes it from the state; reading is two steps because what a link may hold depends
  * on its model: `parseLink` takes the hash apart, `resolveLink` checks it against the model and says
  * in plain words what it had to leave out. Pure: Node's test runner imports this module as it is.
@@ -17,6 +21,7 @@ export function serialiseView({ model, latent, edits, sweepAttr, frames, seed })
   const params = new URLSearchParams();
   if (!model) return params.toString();
   params.set("model", model.name);
+  if (model.version) params.set("v", model.version);
   if (latent) params.set("z", encodeFloats(latent));
   for (const e of edits) {
     params.append("edit", `${Number(e.scale).toFixed(1)}:${e.name}`);
@@ -34,14 +39,15 @@ function splitPair(item) {
   return at < 0 ? null : [item.slice(0, at), item.slice(at + 1)];
 }
 
-/** A hash taken apart, nothing decoded yet: {model, frames, seed, edits: [{name, scale}],
- * vectors: [[text, name]], sweep, z}. Frames and seed are null when the link has none. */
+/** A hash taken apart, nothing decoded yet: {model, version, frames, seed, edits: [{name, scale}],
+ * vectors: [[text, name]], sweep, z}. Version, frames and seed are null when the link has none. */
 export function parseLink(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const frames = params.get("frames");
   const seed = params.get("seed");
   return {
     model: params.get("model"),
+    version: params.get("v"),
     frames: frames ? clampInt(frames, SWEEP_FRAMES) : null,
     seed: seed !== null ? clampInt(seed, SEED_RANGE) : null,
     edits: params
@@ -97,6 +103,12 @@ export function resolveLink(link, model) {
       latent = null;
       problems.push(`the link's latent does not fit the ${model.name} model (it needs ${model.latent_size} numbers)`);
     }
+  }
+  if (latent && link.version && model.version && link.version !== model.version) {
+    problems.push(
+      `the link was made with another version of the ${model.name} model (${link.version}; this server has ` +
+        `${model.version}), so its latent now shows a different image from the one shared`,
+    );
   }
   return { edits, custom, sweepAttr, latent, problems };
 }

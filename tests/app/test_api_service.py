@@ -29,6 +29,17 @@ def test_models_describes_each_model(client):
     assert digits["sample_temperature"] == 0.7 and models[1]["sample_temperature"] == 1.0
 
 
+def test_each_model_says_which_weights_its_latents_belong_to(client, bundles_dir):
+    """`version`: the weights' sha256 as the bundle's manifest pins it, cut to 12 hex digits (share
+    links carry it, so a latent opened after a retraining says so)."""
+    for model in client.get("/models").json():
+        manifest = (bundles_dir / model["name"] / "MANIFEST.sha256").read_text().splitlines()
+        weights = next(line.split()[0] for line in manifest if line.endswith("  weights.safetensors"))
+        assert model["version"] == weights[:12]
+    digits, faces = client.get("/models").json()
+    assert digits["version"] != faces["version"]
+
+
 def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
     class OneModel:
         ready = True

@@ -260,6 +260,16 @@ def test_shared_link_restores_model_latent_and_edits(page: Page, new_page):
     expect(shared.locator("#edited-view")).to_have_attribute("src", edited)
     assert shared.console.errors == []
 
+    # the link names the weights; opened after a retraining (another version) the latent is still shown,
+    # with a note that it now decodes to a different image
+    version = page.evaluate("window.latentLab.state.model.version")
+    assert f"v={version}" in link
+    stale = new_page()
+    stale.goto(link.replace(f"v={version}", "v=000000000000"))
+    stale.wait_for_selector("body[data-ready=true]")
+    expect(stale.locator("#alert")).to_contain_text("another version of the digits model")
+    assert latent(stale) == pytest.approx(latent(page), abs=1e-6)
+
 
 def test_bad_upload_shows_a_plain_error(page: Page):
     open_demo(page)

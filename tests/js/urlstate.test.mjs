@@ -30,6 +30,21 @@ const readBack = (v, model = DIGITS) => {
   return { link, ...resolveLink(link, model) };
 };
 
+test("a link names the model's version, and a latent from another version is shown with a note", () => {
+  const made = { ...DIGITS, version: "3220c0fb56f2" };
+  const hash = serialiseView(view({ model: made }));
+  assert.ok(hash.startsWith("model=digits&v=3220c0fb56f2&z="));
+  assert.equal(parseLink("#" + hash).version, "3220c0fb56f2");
+  assert.deepEqual(readBack(view({ model: made }), made).problems, []);
+  const retrained = readBack(view({ model: made }), { ...DIGITS, version: "b22c255e530f" });
+  assert.deepEqual(retrained.latent, [0.5, -1.25, 3, 0]); // still shown
+  assert.equal(retrained.problems.length, 1);
+  assert.match(retrained.problems[0], /another version of the digits model \(3220c0fb56f2; this server has b22c255e530f\)/);
+  // a link from before versions, or one without a latent, has nothing to warn about
+  assert.deepEqual(readBack(view(), { ...DIGITS, version: "b22c255e530f" }).problems, []);
+  assert.deepEqual(readBack(view({ model: made, latent: null }), { ...DIGITS, version: "b22c255e530f" }).problems, []);
+});
+
 test("no model, no link", () => {
   assert.equal(serialiseView(view({ model: null })), "");
   assert.equal(parseLink("").model, null);

@@ -36,6 +36,19 @@ def test_round_trip_is_bit_exact(bundle_dir):
     np.testing.assert_array_equal(model.encode(x)[0].numpy(), bundle.model.encode(x)[0].numpy())
 
 
+def test_the_version_names_the_weights_and_only_them(bundle_dir):
+    """A bundle's version is its weights' sha256 prefix: new attributes or a new report keep it, new
+    weights change it."""
+    directory, model = bundle_dir
+    version = load_bundle(directory).version
+    assert len(version) == 12 and int(version, 16) >= 0
+    save_report(directory, {"test_nll": 11.0})
+    assert load_bundle(directory).version == version
+    model.variables[0].assign_add(tf.ones_like(model.variables[0]))
+    save_bundle(model, load_bundle(directory).config, directory)
+    assert load_bundle(directory).version != version
+
+
 def test_every_file_is_readable_by_other_users(bundle_dir):
     """A container's service runs as its own user: a 0600 file would make it skip the bundle."""
     directory, _ = bundle_dir
