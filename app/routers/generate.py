@@ -36,7 +36,7 @@ router = APIRouter(tags=["generate"], responses=ERROR_RESPONSES)
 
 Answer = TypeVar("Answer")
 # Encoded on the event loop up to this many pixel values (a digits sweep of 17 frames, one face): a
-# digit's PNG costs about 0.1 ms, less than a hand-off to the thread pool; a 16-face sweep costs 13 ms,
+# digit's PNG costs about 0.02 ms, less than a hand-off to the thread pool; a 16-face sweep costs 5 ms,
 # too long to hold the loop (python bench/png_cost.py).
 INLINE_PNG_VALUES = 16_384
 
