@@ -31,7 +31,8 @@ PNG_COMPRESS_LEVEL = 1
 def to_uint8(intensities: np.ndarray) -> np.ndarray:
     """[0, 1] floats (…, H, W, C) → uint8 (…, H, W) for grey, (…, H, W, 3) for colour; (H, W) stays grey.
     A batch converts in one step: image by image, numpy's per-call cost was as much as the PNG's."""
-    pixels = np.round(np.clip(np.nan_to_num(intensities), 0.0, 1.0) * 255).astype(np.uint8)
+    clipped = np.fmin(np.fmax(intensities, 0.0), 1.0)  # fmax/fmin drop a NaN for the bound: NaN → 0
+    pixels = np.rint(clipped * 255).astype(np.uint8)
     return pixels[..., 0] if pixels.ndim >= 3 and pixels.shape[-1] == 1 else pixels
 
 
