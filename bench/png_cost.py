@@ -3,7 +3,7 @@
     python bench/png_cost.py [--repeat 2000]
 
 Decodes one prior sample of each shipped model, then times app/png.py's encoding of it at compression
-levels 0, 1 and 6 (Pillow's default) and the JSON of a one-image /decode answer (the response model
+levels 0, 1 and 6 (zlib's default) and the JSON of a one-image /decode answer (the response model
 FastAPI serialises). Prints µs per image and bytes. The service uses PNG_COMPRESS_LEVEL.
 """
 
