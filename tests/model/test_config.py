@@ -22,6 +22,7 @@ def test_configs_load(path):
     [
         ("digits.toml", "digits-dreg-restart.toml", "iwae", "dreg"),
         ("digits-vae.toml", "digits-vae-restart.toml", "vae", "standard"),
+        ("experiments/digits-dreg-restart.toml", "digits-dreg-restart2.toml", "iwae", "dreg"),
     ],
 )
 def test_the_restarts_continue_the_shipped_schedules(shipped_name, restart_name, objective, gradient):
