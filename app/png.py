@@ -43,8 +43,9 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 def png_bytes(pixels: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> bytes:
     """uint8 pixels (H, W) grey or (H, W, 3) RGB → a PNG file, 8 bits per sample; colour rows Up-filtered."""
-    if pixels.dtype != np.uint8 or not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)):
-        raise ValueError(f"expected uint8 pixels (H, W) or (H, W, 3), got {pixels.dtype} {pixels.shape}")
+    shaped = pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)
+    if pixels.dtype != np.uint8 or not shaped or 0 in pixels.shape[:2]:
+        raise ValueError(f"expected uint8 pixels (H, W) or (H, W, 3), H, W ≥ 1, got {pixels.dtype} {pixels.shape}")
     height, width = pixels.shape[:2]
     rows = pixels.reshape(height, -1)
     grey = pixels.ndim == 2

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -43,6 +44,7 @@ DEFAULT_SCALES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 DEFAULT_DIGITS = ("0",)  # "add zero"
 DEFAULT_FACES = ("Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair")
 BALANCED = " (balanced)"  # suffix of the bias-corrected vectors (model.attributes)
+VARIANTS = (BALANCED, " (independent)")  # measured beside each requested face attribute
 VARIANT = re.compile(r" \([^()]*\)$")  # any variant's suffix: "Smiling (balanced)" judges Smiling
 MALE = "Male"  # the attribute whose drift the balanced vectors are meant to remove
 STRIP_TILE = 96  # digits (28 px) are upscaled ×3 to about this size; faces (64 px) stay at ×1
@@ -149,7 +151,7 @@ def picture_strip(images: np.ndarray, upscale: int = 1, gap: int = 2) -> Image.I
     return Image.fromarray(pixels[..., 0] if channels == 1 else pixels, "L" if channels == 1 else "RGB")
 
 
-def png_bytes(picture: Image.Image, limit: int = STRIP_MAX_BYTES) -> bytes:
+def strip_png(picture: Image.Image, limit: int = STRIP_MAX_BYTES) -> bytes:
     """The picture as an optimised PNG; if that exceeds `limit` bytes, with a 256-colour palette."""
     buffer = io.BytesIO()
     picture.save(buffer, "PNG", optimize=True)
@@ -176,8 +178,8 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def choose_vectors(available: list[str], requested: list[str] | None, everything: bool, classes: bool) -> list[str]:
     """The vectors to measure: all of them, or the requested ones (default "0" for digits, DEFAULT_FACES
-    for faces, skipping defaults the bundle lacks), each face attribute followed by its "(balanced)"
-    variant when the bundle has one."""
+    for faces, skipping defaults the bundle lacks), each face attribute followed by its "(balanced)" and
+    "(independent)" variants when the bundle has them."""
     if everything:
         return list(available)
     if requested is None:
@@ -188,7 +190,7 @@ def choose_vectors(available: list[str], requested: list[str] | None, everything
         raise ValueError(f"no attribute vector {missing} in the bundle; it has {', '.join(available)}")
     names = []
     for name in requested:
-        names += [name] + ([name + BALANCED] if not classes and name + BALANCED in available else [])
+        names += [name] + [name + v for v in VARIANTS if not classes and name + v in available]
     return list(dict.fromkeys(names))
 
 
@@ -402,7 +404,7 @@ def run(
         if out is not None and (pictured is None or name in pictured):
             file = f"{bundle.name}-{slug(name)}.png"
             out.mkdir(parents=True, exist_ok=True)
-            (out / file).write_bytes(png_bytes(picture_strip(images[:, :strip_rows].swapaxes(0, 1), upscale)))
+            (out / file).write_bytes(strip_png(picture_strip(images[:, :strip_rows].swapaxes(0, 1), upscale)))
             pictures.append((name, file))
     report = render_report(bundle, test, rows, scales, baseline, pictures, command, classes, thresholds is not None)
     if out is not None:
@@ -524,7 +526,7 @@ class Judge:
     """How a dataset's classifier is built and trained; `version` is part of its cache key: bump it when
     either changes."""
 
-    build: Callable
+    build: Callable[[], Any]  # → an uncompiled keras.Model
     epochs: int
     loss: str
     version: str

@@ -42,7 +42,7 @@ from attribute_fidelity import (  # noqa: E402  (a sibling script, not a package
     load_or_train_classifier,
     markdown_table,
     picture_strip,
-    png_bytes,
+    strip_png,
 )
 
 DEFAULT_TEMPERATURES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -189,7 +189,7 @@ def run(bundle, test_images: np.ndarray, features, temperatures: list[float], n:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         file = f"{bundle.name}-samples.png"
-        (out / file).write_bytes(png_bytes(picture_strip(np.stack(grids))))
+        (out / file).write_bytes(strip_png(picture_strip(np.stack(grids))))
         lines += [
             f"Samples from {served}. Rows: temperatures {', '.join(f'{t:g}' for t in temperatures)}; "
             f"{GRID} draws each, the same draws scaled.",

@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from attribute_fidelity import DEFAULT_SCALES, REPO, Row, class_fidelity, edit_and_classify, goal_scale
+from attribute_fidelity import DEFAULT_SCALES, REPO, Classify, Row, class_fidelity, edit_and_classify, goal_scale
 
 DEFAULT_RIDGES = (0.1, 1.0, 10.0)
 
@@ -28,9 +28,20 @@ def held_out_split(n: int, held_out: int, seed: int = 0) -> tuple[np.ndarray, np
     return np.setdiff1d(np.arange(n), held), held
 
 
-def measure_ridge(model, latents, labels, fit, held, ridge: float, classify, scales: list[float], per_class: int):
-    """The ten vectors fitted with `ridge` on latents[fit], measured on up to `per_class` held-out digits
-    of the other classes each → one Row per class."""
+def measure_ridge(
+    model,
+    latents: np.ndarray,
+    labels: np.ndarray,
+    fit: np.ndarray,
+    held: np.ndarray,
+    ridge: float,
+    classify: Classify,
+    scales: list[float],
+    per_class: int,
+) -> list[Row]:
+    """The ten vectors fitted with `ridge` on latents[fit] (N, d) with labels (N,), measured on up to
+    `per_class` of the held-out digits latents[held] of the other classes each → one Row per class.
+    `model` decodes (an IWAE)."""
     from model.attributes import steered_class_vectors
 
     names = tuple(str(d) for d in range(10))

@@ -34,7 +34,7 @@ from attribute_fidelity import (  # noqa: E402  (a sibling script, not a package
     load_or_train_classifier,
     markdown_table,
     picture_strip,
-    png_bytes,
+    strip_png,
 )
 
 STRIP_ROWS = 8
@@ -140,7 +140,7 @@ def run(bundle, test, classify, n: int, seed: int = 0, out: Path | None = None, 
             ],
             axis=1,
         )
-        (out / file).write_bytes(png_bytes(picture_strip(strip, upscale=3)))
+        (out / file).write_bytes(strip_png(picture_strip(strip, upscale=3)))
         lines += [
             "Rows: uploads; columns: the upload (shrunk to 28 px), what the model sees, the reconstruction.",
             "",

@@ -21,12 +21,15 @@ direction and not a shortcut the regression alone would take.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit, log_softmax, softmax
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,19 +191,34 @@ def logistic_probes(
         residual = (expit(logits) - present) / n  # d(mean CE)/d(logits)
         return loss, np.concatenate([(x.T @ residual + ridge * weights).ravel(), residual.sum(0)])
 
-    theta = minimize(loss_and_gradient, np.zeros((d + 1) * n_labels), jac=True, method="L-BFGS-B").x
+    fit = minimize(loss_and_gradient, np.zeros((d + 1) * n_labels), jac=True, method="L-BFGS-B")
+    if not fit.success:
+        log.warning("the logistic read-outs stopped before converging: %s", fit.message)
+    theta = fit.x
     weights = theta[: d * n_labels].reshape(d, n_labels) / spread[:, None]  # back to the latents' own units
     return weights, theta[d * n_labels :] - centre @ weights
 
 
-def independent_of_others(vector: np.ndarray, own: np.ndarray, others: np.ndarray) -> np.ndarray:
+# An independent vector is refused when it would have to be stretched more than this to move its own
+# read-out as far as the balanced vector does: the other read-outs would have left so little of it that
+# the edit would be mostly length.
+MOST_STRETCH = 10.0
+
+
+def independent_of_others(
+    vector: np.ndarray, own: np.ndarray, others: np.ndarray, most_stretch: float = MOST_STRETCH
+) -> np.ndarray:
     """`vector` (d,) less its projection on the span of the other read-outs' normals `others` (d, m),
-    rescaled to move its own read-out `own` (d,) as far as `vector` did."""
-    basis, _ = np.linalg.qr(others)
+    rescaled to move its own read-out `own` (d,) as far as `vector` did. The span is taken from the
+    singular vectors, so zero or collinear read-outs do not count as directions. ValueError when the
+    rescaling would exceed `most_stretch`."""
+    left, singular, _ = np.linalg.svd(others, full_matrices=False)
+    basis = left[:, singular > 1e-10 * singular.max(initial=0.0)]
     free = vector - basis @ (basis.T @ vector)
-    if abs(own @ free) <= 1e-9 * np.linalg.norm(own) * np.linalg.norm(vector):
-        raise ValueError("the other read-outs leave no direction that moves this one: too few latent dimensions")
-    return free * (own @ vector) / (own @ free)
+    wanted, kept = own @ vector, own @ free
+    if abs(kept) * most_stretch <= abs(wanted):
+        raise ValueError("the other read-outs leave too little of this one to move it: too few latent dimensions?")
+    return free * wanted / kept
 
 
 def independent_attribute_vectors(
@@ -208,12 +226,17 @@ def independent_attribute_vectors(
 ) -> dict[str, AttributeVector]:
     """Each balanced vector made independent of the other attributes' logistic read-outs of the latent:
     adding it changes none of their logits (exactly, as they are linear; a classifier of the decoded image
-    sees the others move only as far as those read-outs fail to capture it)."""
+    sees the others move only as far as those read-outs fail to capture it). An attribute whose vector
+    independent_of_others refuses is left out, with a warning."""
     weights, _ = logistic_probes(latents, attrs)
     vectors = {}
     for a, name in enumerate(names):
         base = balanced[name]
-        vector = independent_of_others(base.vector.astype(np.float64), weights[:, a], np.delete(weights, a, axis=1))
+        try:
+            vector = independent_of_others(base.vector.astype(np.float64), weights[:, a], np.delete(weights, a, axis=1))
+        except ValueError as error:  # a latent too small for all the others: the other two variants remain
+            log.warning("no independent vector for %s: %s", name, error)
+            continue
         vectors[name] = AttributeVector(
             name, vector.astype(np.float32), "independent", base.n_positive, base.n_negative
         )

@@ -190,13 +190,13 @@ def load_bundle(directory: str | Path) -> Bundle:
         tensors = load_file(str(directory / LATENT_GAUSSIAN))
         gaussian = LatentGaussian(tensors["mean"], tensors["scale_tril"])
     return Bundle(
-        directory.name,
-        directory,
-        config,
-        model,
-        report,
-        attributes,
-        decoder if decoder.exists() else None,
-        gaussian,
-        digests[WEIGHTS][:VERSION_DIGITS],
+        name=directory.name,
+        path=directory,
+        config=config,
+        model=model,
+        report=report,
+        attributes=attributes,
+        decoder=decoder if decoder.exists() else None,
+        latent_gaussian=gaussian,
+        version=digests[WEIGHTS][:VERSION_DIGITS],
     )

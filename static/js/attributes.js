@@ -64,7 +64,7 @@ export function attributeGroups(model, custom) {
   };
   const groups = new Map();
   for (const a of [...builtIn].sort((a, b) => rank(a) - rank(b))) {
-    const label = METHOD_GROUPS.find(([method]) => method === a.method)?.[1] ?? methodText(a.method);
+    const label = METHOD_GROUPS[rank(a)]?.[1] ?? methodText(a.method);
     if (!groups.has(label)) groups.set(label, []);
     groups.get(label).push(a.name);
   }

@@ -71,3 +71,5 @@ def test_only_8_bit_grey_or_colour_pixels_are_written():
         png_bytes(np.zeros((2, 2), np.float32))
     with pytest.raises(ValueError, match=r"\(2, 2, 4\)"):
         png_bytes(np.zeros((2, 2, 4), np.uint8))
+    with pytest.raises(ValueError, match=r"\(0, 5\)"):  # the standard forbids an empty image
+        png_bytes(np.zeros((0, 5), np.uint8))

@@ -70,12 +70,12 @@ def test_picture_strip_places_tiles_in_rows_and_columns():
     assert colour.mode == "RGB" and colour.size == (10, 4) and np.asarray(colour)[0, 0, 0] == 128
 
 
-def test_png_bytes_falls_back_to_a_palette_when_too_large():
+def test_strip_png_falls_back_to_a_palette_when_too_large():
     noise = np.random.default_rng(0).random((1, 1, 64, 64, 3)).astype(np.float32)
     picture = af.picture_strip(noise)
-    small = af.png_bytes(picture, limit=1000)
+    small = af.strip_png(picture, limit=1000)
     assert Image.open(__import__("io").BytesIO(small)).mode == "P"
-    assert len(small) < len(af.png_bytes(picture, limit=10**9))
+    assert len(small) < len(af.strip_png(picture, limit=10**9))
 
 
 def test_choose_vectors():
@@ -83,6 +83,12 @@ def test_choose_vectors():
     defaults = ["Smiling", "Smiling (balanced)", "Male", "Male (balanced)", "Young"]  # no Eyeglasses, Blond_Hair
     assert af.choose_vectors(faces, None, False, classes=False) == defaults
     assert af.choose_vectors(faces, ["Young", "Smiling"], False, False) == ["Young", "Smiling", "Smiling (balanced)"]
+    with_independent = [*faces, "Smiling (independent)"]
+    assert af.choose_vectors(with_independent, ["Smiling"], False, False) == [
+        "Smiling",
+        "Smiling (balanced)",
+        "Smiling (independent)",
+    ]
     assert af.choose_vectors(faces, None, True, classes=False) == faces
     assert af.choose_vectors([str(d) for d in range(10)], None, False, classes=True) == ["0"]
     assert af.choose_vectors(["0", "1"], None, True, classes=True) == ["0", "1"]

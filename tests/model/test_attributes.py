@@ -107,8 +107,12 @@ def test_an_independent_vector_leaves_the_other_read_outs_where_they_were():
     assert abs(vector @ other[:, 0]) < 1e-12  # label 1's read-out does not move
     assert vector @ own == pytest.approx(2.0)  # label 0's moves as far as the balanced vector's did
     np.testing.assert_allclose(vector, [2.0, 0.0, 1.0])
-    with pytest.raises(ValueError, match="no direction"):  # own read-out lies in the others' span
+    with pytest.raises(ValueError, match="too little"):  # own read-out lies in the others' span
         independent_of_others(np.array([1.0, 1.0, 0.0]), np.array([0.0, 1.0, 0.0]), other)
+    # a read-out of zeros (a label never present) or a repeated one adds no direction to remove
+    ones, e1 = np.ones(4), np.array([[0.0], [1.0], [0.0], [0.0]])
+    for degenerate in (np.hstack([e1, np.zeros((4, 1))]), np.hstack([e1, 2 * e1])):
+        np.testing.assert_allclose(independent_of_others(ones, ones, degenerate), [4 / 3, 0, 4 / 3, 4 / 3])
 
     latents, attrs = two_read_outs()
     balanced = balanced_attribute_vectors(latents, attrs, ("a", "b"))
@@ -119,12 +123,22 @@ def test_an_independent_vector_leaves_the_other_read_outs_where_they_were():
     assert independent.vector @ weights[:, 0] == pytest.approx(balanced["a"].vector @ weights[:, 0])
 
 
+def test_a_latent_too_small_for_every_other_read_out_keeps_the_plain_and_balanced_vectors():
+    rng = np.random.default_rng(4)
+    latents = rng.normal(0, 1, (400, 2))  # three labels: the two others span the whole plane
+    labels = np.where(rng.random((400, 3)) < 0.5, 1, -1)
+    vectors = attributes_for_latents(latents, labels, ("a", "b", "c"))
+    assert {"a", "a (balanced)", "c", "c (balanced)"} <= set(vectors)
+    assert not any(name.endswith("(independent)") for name in vectors)
+
+
 def test_attributes_for_encoded_data_with_class_and_binary_labels():
+    tf.keras.utils.set_random_seed(0)  # the latents, and so whether each independent vector can be made
     model = build(IWAE(ModelConfig(image_shape=(4, 4, 1), latent_sizes=(3,), hidden_sizes=((8,),))))
     latents = encode_all(model, np.random.default_rng(1).random((40, 4, 4, 1)).astype(np.float32))
     by_class = attributes_for_latents(latents, np.arange(40) % 4, ("a", "b", "c", "d"))
     assert sorted(by_class) == ["a", "b", "c", "d"] and by_class["a"].vector.shape == (3,)
-    labels = np.where(np.random.default_rng(2).random((40, 2)) < 0.5, 1, -1)
+    labels = np.where(latents[:, :2] > np.median(latents[:, :2], axis=0), 1, -1)  # read off two latent axes
     binary = attributes_for_latents(latents, labels, ("x", "y"))
     assert sorted(binary) == ["x", "x (balanced)", "x (independent)", "y", "y (balanced)", "y (independent)"]
     assert binary["y (balanced)"].method == "balanced" and binary["y (independent)"].method == "independent"

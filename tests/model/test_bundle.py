@@ -43,6 +43,7 @@ def test_the_version_names_the_weights_and_only_them(bundle_dir):
     version = load_bundle(directory).version
     assert len(version) == 12 and int(version, 16) >= 0
     save_report(directory, {"test_nll": 11.0})
+    save_attributes(directory, {"down": AttributeVector("down", np.array([0, -1], np.float32), "custom", 2, 2)})
     assert load_bundle(directory).version == version
     model.variables[0].assign_add(tf.ones_like(model.variables[0]))
     save_bundle(model, load_bundle(directory).config, directory)
