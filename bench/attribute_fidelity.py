@@ -86,9 +86,7 @@ def attribute_fidelity(probs: np.ndarray, target: int, threshold: float = 0.5) -
     """Attribute probabilities (S, N, A), scale 0 first → per scale, the fraction with P(target) >
     threshold and the drift: mean |P_s − P_0| over the images and the A − 1 other attributes."""
     hit = (probs[:, :, target] > threshold).mean(axis=1)
-    others = np.delete(probs, target, axis=2)
-    drift = np.abs(others - others[0]).mean(axis=(1, 2))
-    return hit, drift
+    return hit, drift_over(probs, np.arange(probs.shape[2]) != target)
 
 
 def label_correlation(labels: np.ndarray) -> np.ndarray:
