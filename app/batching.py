@@ -77,7 +77,8 @@ class MicroBatcher:
         return request.answer
 
     def _gather(self) -> list[_Request]:
-        """The first waiting request and whatever else arrives within max_wait, up to max_rows rows."""
+        """The first waiting request and whatever else arrives within max_wait, until the batch holds
+        max_rows rows or more (a request is never split, so the last one may carry it past)."""
         batch = [self._waiting.get()]
         rows = len(batch[0].rows)
         deadline = time.perf_counter() + self.max_wait
@@ -92,7 +93,12 @@ class MicroBatcher:
 
     def _serve(self) -> None:
         while True:
-            batch = self._gather()
+            # A request whose caller gave up (its task cancelled, and with it the future) is dropped;
+            # the others' futures now run and can no longer be cancelled, so answering them cannot fail
+            # and end this thread, which would leave every later request of the model waiting.
+            batch = [r for r in self._gather() if r.answer.set_running_or_notify_cancel()]
+            if not batch:
+                continue
             try:
                 outputs = self.run(np.concatenate([r.rows for r in batch]))
             except Exception as error:  # every request of the batch learns why
@@ -108,8 +114,8 @@ class MicroBatcher:
 
 
 class Lane:
-    """At most `capacity` calls of expensive work at once; one more waits, beyond `max_waiting` waiting
-    calls a request is refused with Overloaded."""
+    """At most `capacity` calls of expensive work at once and up to `max_waiting` more waiting their
+    turn; beyond that a request is refused with Overloaded."""
 
     def __init__(self, name: str, capacity: int = 1, max_waiting: int = 4, observer: BatchObserver | None = None):
         self.name = name

@@ -84,6 +84,20 @@ def test_a_failing_call_fails_every_request_of_its_batch_and_the_next_batch_runs
     np.testing.assert_array_equal(batcher(np.ones((3, 1)))[0], np.ones((3, 1)))
 
 
+def test_a_request_given_up_while_it_waits_is_dropped_and_the_batcher_keeps_serving():
+    sizes, gate = [], threading.Event()
+    batcher = MicroBatcher("abandoned", gated(sizes, gate), max_rows=64, max_wait=0.05)
+    first = batcher.submit(np.ones((1, 2)))
+    wait_until(lambda: sizes)  # running, held at the gate
+    given_up, kept = batcher.submit(np.ones((2, 2))), batcher.submit(np.full((1, 2), 3.0))
+    assert given_up.cancel()  # what asyncio.wrap_future does to it when the awaiting task is cancelled
+    gate.set()
+    np.testing.assert_array_equal(first.result(timeout=10)[0], np.full((1, 2), 2.0))
+    np.testing.assert_array_equal(kept.result(timeout=10)[0], np.full((1, 2), 6.0))
+    assert sizes == [1, 1]  # the cancelled rows were never run
+    np.testing.assert_array_equal(batcher(np.ones((1, 2)))[0], np.full((1, 2), 2.0))  # and it still serves
+
+
 def test_the_expensive_lane_runs_one_at_a_time_and_refuses_beyond_its_waiting_room():
     lane = Lane("likelihood", capacity=1, max_waiting=1)
     inside, release = threading.Event(), threading.Event()
