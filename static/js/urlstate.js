@@ -15,6 +15,7 @@ import { decodeFloats, encodeFloats } from "./codec.js";
 import { SEED_RANGE, SWEEP_FRAMES } from "./constants.js";
 import { clampScale } from "./edits.js";
 import { clampInt } from "./format.js";
+import { fitsModel } from "./localdecode.js";
 
 /** The hash (without "#") for the state's view; empty before a model is chosen. */
 export function serialiseView({ model, latent, edits, sweepAttr, frames, seed }) {
@@ -70,15 +71,20 @@ function decodeOrNull(text) {
 }
 
 /** What a parsed link shows on `model`: {edits, custom, sweepAttr, latent, problems}. Edits of
- * attributes the model lacks, unreadable vectors and a latent of the wrong size are left out, each
- * with a sentence in `problems`. A vector in the link makes its edit a custom attribute. */
+ * attributes the model lacks, vectors and a latent that are unreadable, of the wrong size or not all
+ * finite numbers are left out, each with a sentence in `problems`. A vector in the link makes its edit
+ * a custom attribute. */
 export function resolveLink(link, model) {
   const problems = [];
   const vectors = {};
+  const unfit = new Set(); // said once: their sliders are left out without a second sentence
   for (const [text, name] of link.vectors) {
     const vector = decodeOrNull(text);
-    if (vector) vectors[name] = vector;
-    else problems.push("a custom attribute in the link could not be read and was left out");
+    if (fitsModel(vector, model.latent_size)) vectors[name] = vector;
+    else {
+      unfit.add(name);
+      problems.push(`the custom attribute “${name}” in the link does not fit the ${model.name} model and was left out`);
+    }
   }
 
   const known = new Set(model.attributes.map((a) => a.name));
@@ -90,7 +96,7 @@ export function resolveLink(link, model) {
       edits.push({ name, scale, vector: vectors[name] });
     } else if (known.has(name)) {
       edits.push({ name, scale, vector: null });
-    } else {
+    } else if (!unfit.has(name)) {
       problems.push(`the ${model.name} model has no attribute “${name}”, so its slider was left out`);
     }
   }
@@ -99,7 +105,7 @@ export function resolveLink(link, model) {
   let latent = null;
   if (link.z) {
     latent = decodeOrNull(link.z);
-    if (!latent || latent.length !== model.latent_size) {
+    if (!fitsModel(latent, model.latent_size)) {
       latent = null;
       problems.push(`the link's latent does not fit the ${model.name} model (it needs ${model.latent_size} numbers)`);
     }

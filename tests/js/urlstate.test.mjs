@@ -119,8 +119,7 @@ test("what the model cannot show is left out, each with a sentence, in order", (
   assert.equal(resolved.sweepAttr, null);
   assert.equal(resolved.latent, null);
   assert.deepEqual(resolved.problems, [
-    "a custom attribute in the link could not be read and was left out",
-    "the digits model has no attribute “mine”, so its slider was left out",
+    "the custom attribute “mine” in the link does not fit the digits model and was left out",
     "the digits model has no attribute “nosuch”, so its slider was left out",
     "the link's latent does not fit the digits model (it needs 4 numbers)",
   ]);
@@ -130,6 +129,21 @@ test("an unreadable latent is reported like one of the wrong size", () => {
   const resolved = resolveLink(parseLink("#model=digits&z=A"), DIGITS);
   assert.equal(resolved.latent, null);
   assert.deepEqual(resolved.problems, ["the link's latent does not fit the digits model (it needs 4 numbers)"]);
+});
+
+test("a vector or latent of the wrong size or with non-finite numbers is left out, not made a slider", () => {
+  const short = encodeFloats([1, 2]);
+  const notFinite = encodeFloats([1, NaN, 0, Infinity]);
+  const link = parseLink(`#model=digits&vector=${short}:short&edit=1:short&vector=${notFinite}:nan&edit=1:nan&z=${notFinite}`);
+  const resolved = resolveLink(link, DIGITS);
+  assert.deepEqual(resolved.edits, []);
+  assert.deepEqual(resolved.custom, {});
+  assert.equal(resolved.latent, null);
+  assert.deepEqual(resolved.problems, [
+    "the custom attribute “short” in the link does not fit the digits model and was left out",
+    "the custom attribute “nan” in the link does not fit the digits model and was left out",
+    "the link's latent does not fit the digits model (it needs 4 numbers)",
+  ]);
 });
 
 test("a vector in the link makes even a built-in name custom", () => {
