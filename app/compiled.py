@@ -8,7 +8,7 @@ samples) run one at a time in their own lane, so they never hold up the cheap on
 work beyond their queue bounds. Takes and returns numpy:
 
     inputs   (B, H, W, C) float32   what the model reads (the likelihood's serving inputs)
-    latents  (B, d) float32         the top stochastic layer, the prior's N(0, I) space
+    latents  (B, d) float32         at the model's latent layer (config latent_layer)
     images   (B, H, W, C) float32   mean images, intensities in [0, 1]
 """
 

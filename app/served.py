@@ -6,7 +6,8 @@ that wait for the micro-batcher on the event loop; the rest run in the routes' w
 
     uploads   image bytes, prepared like the model's training data (app/prepare.py), then turned
               into model inputs by the likelihood's serving rule (model/likelihoods.py)
-    latents   (d,) or (B, d) float32: the top stochastic layer, the prior's N(0, I) space
+    latents   (d,) or (B, d) float32 at the model's latent layer (config latent_layer: h1 for
+              the digits, the only layer for the faces)
     images    (H, W, C) or (B, H, W, C) float32 intensities in [0, 1]
 """
 

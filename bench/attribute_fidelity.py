@@ -41,7 +41,7 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
-DEFAULT_DIGITS = ("0",)  # "add zero"
+DEFAULT_DIGITS = ("0",)  # the vector that turns other digits into 0s
 DEFAULT_FACES = ("Smiling", "Male", "Eyeglasses", "Young", "Blond_Hair")
 BALANCED = " (balanced)"  # suffix of the bias-corrected vectors (model.attributes)
 VARIANTS = (BALANCED, " (independent)")  # measured beside each requested face attribute
@@ -288,7 +288,7 @@ def fidelity_tables(rows: list[Row], scales: list[float], classes: bool) -> str:
 
 
 def decode_all(model, latents: np.ndarray, batch: int = 500) -> np.ndarray:
-    """Mean images of top-layer latents (M, d) → (M, H, W, C) in [0, 1], `batch` at a time."""
+    """Mean images of latents (M, d) at the model's latent layer → (M, H, W, C) in [0, 1], `batch` at a time."""
     import tensorflow as tf
 
     pieces = [model.decode(tf.constant(latents[i : i + batch])).numpy() for i in range(0, len(latents), batch)]

@@ -1,7 +1,7 @@
-"""Latent attribute vectors: directions in the prior's space that add a property to an image.
+"""Latent attribute vectors: directions in the model's latent space that add a property to an image.
 
 The plain vector is the mean encoding of the examples with the property minus that of those without
-("add zero" = mean of the 0s minus mean of the other digits). The bias-corrected variant (White,
+("Smiling" = mean of the smiling faces minus mean of the others). The bias-corrected variant (White,
 "Sampling Generative Networks", 2016) balances the other labels: a least-squares fit of the encodings
 on all labels at once, so an attribute's coefficient is its effect with the others held fixed and
 "Smiling" does not drag "Male" along just because the smiling faces are more often women's. The
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class AttributeVector:
     name: str
-    vector: np.ndarray  # (d,) in the top latent space
+    vector: np.ndarray  # (d,) at the model's latent layer
     method: str  # "mean_difference", "balanced", "independent", "steered" or "custom"
     n_positive: int
     n_negative: int

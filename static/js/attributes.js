@@ -2,7 +2,7 @@
  *
  * A model ships attribute vectors (the faces: a "balanced", an "independent" and a plain vector per
  * CelebA label;
- * the digits: "add zero" … "add nine"); the person can add custom ones made from their own examples.
+ * the digits: "0" … "9", each turning a digit into that one); the person can add custom ones made from their own examples.
  * These functions answer the picker's questions from the model's /models entry and the custom
  * attributes: every name, the option groups, a text about a vector, the name to suggest next, a free
  * name for a new custom attribute. Pure: Node's test runner imports this module as it is.
@@ -26,7 +26,7 @@ export function suggestedName(names) {
   return SUGGESTED_NAMES.find((n) => names.includes(n)) ?? names[0];
 }
 
-/** The attribute a new model opens with (the faces' balanced "Smiling", the digits' "add zero"). */
+/** The attribute a new model opens with (the faces' balanced "Smiling", the digits' "0"). */
 export function firstAttribute(model) {
   const name = suggestedName(model.attributes.map((a) => a.name));
   return model.attributes.find((a) => a.name === name);
