@@ -170,7 +170,9 @@ class PosteriorSample(BaseModel):
 class EncodeResponse(BaseModel):
     model: str = Field(description="the model that encoded the image", examples=["digits"])
     input: ImageURL = Field(description="the uploaded image as the model sees it (binarised for digits)")
-    latent: list[float] = Field(description="posterior mean at the model's latent layer", examples=[[0.5, -1.2, 0.0, 0.3]])
+    latent: list[float] = Field(
+        description="posterior mean at the model's latent layer", examples=[[0.5, -1.2, 0.0, 0.3]]
+    )
     std: list[float] = Field(
         description="posterior standard deviation at the model's latent layer", examples=[[0.1, 0.2, 0.9, 0.1]]
     )
