@@ -61,7 +61,8 @@ class DecoderFile:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What a client needs to know about a served model (no tensors)."""
+    """What a client needs to know about a served model (/models; /models/{name}/vectors reads the
+    attribute vectors' numbers)."""
 
     name: str
     version: str  # the weights' fingerprint (model.bundle): latents are only comparable within one
@@ -72,7 +73,6 @@ class ModelInfo:
     likelihood: str
     dataset: str
     objective: str
-    network: str
     attributes: dict[str, AttributeVector]
     report: dict
     device: str
@@ -169,7 +169,6 @@ class ServedModel:
             likelihood=config.likelihood,
             dataset=bundle.config.train.dataset,
             objective=bundle.config.train.objective,
-            network=config.network,
             attributes=dict(bundle.attributes),
             report=dict(bundle.report),
             device=self.compiled.device,
@@ -241,7 +240,7 @@ class ServedModel:
             raise InvalidRequest(f"samples must be between 0 and {SAMPLE_BUCKETS[-1]}")
         prepared = self.prepare(data)
         mean, std = self.compiled.encode(prepared.inputs)
-        log_w = self.compiled.log_weights(prepared.inputs, max(k, self.max_k) if bounds else k, seed)
+        log_w = self.compiled.log_weights(prepared.inputs, self.max_k if bounds else k, seed)
         posterior = None
         if samples:
             latents, sample_log_w, images = self.compiled.posterior(prepared.inputs, samples, seed)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from model.browser_decoder import DECODER_FILE, export_decoder
 from model.config import Config, config_from_dict
 from model.iwae import IWAE, build
 from model.latent_gaussian import LatentGaussian
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "MANIFEST.sha256"
 WEIGHTS = "weights.safetensors"
@@ -103,9 +106,11 @@ def _save_tensors(tensors: dict[str, np.ndarray], path: Path) -> None:
 
 
 def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | None = None) -> Path:
-    """Writes config, weights and the manifest. A report, attribute vectors or an ONNX decoder already in
-    the directory described the previous weights, so they are removed: run `iwae evaluate --save`,
-    `iwae attributes` and `iwae decoder` again."""
+    """Writes config, weights and the manifest. A report, attribute vectors, the encodings' Gaussian or an
+    ONNX decoder already in the directory described the previous weights, so they are removed: run
+    `iwae evaluate --save`, `iwae attributes [--sample-from-encodings]` and `iwae decoder` again. The
+    model card (README.md) is replaced by `card` when given and otherwise kept, with a warning: it
+    carries the data's terms, which must not vanish, but its figures may now be stale."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for stale in ("report.json", "attributes.safetensors", "attributes.json", DECODER_FILE, LATENT_GAUSSIAN):
@@ -115,6 +120,8 @@ def save_bundle(model: IWAE, config: Config, directory: str | Path, card: str | 
     _save_tensors(model_weights(model), directory / WEIGHTS)
     if card is not None:
         (directory / "README.md").write_text(card)
+    elif (directory / "README.md").exists():
+        log.warning("kept the model card %s: check that it still describes these weights", directory / "README.md")
     write_manifest(directory)
     return directory
 

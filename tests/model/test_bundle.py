@@ -114,3 +114,15 @@ def test_saving_new_weights_drops_stale_report_attributes_and_latent_gaussian(bu
     save_bundle(model, load_bundle(directory).config, directory)
     bundle = load_bundle(directory)
     assert bundle.report == {} and bundle.attributes == {} and bundle.latent_gaussian is None
+
+
+def test_a_model_card_is_replaced_when_given_and_otherwise_kept_with_a_warning(bundle_dir, caplog):
+    directory, model = bundle_dir
+    config = load_bundle(directory).config
+    save_bundle(model, config, directory, card="# tiny\nterms of the data\n")
+    save_bundle(model, config, directory)
+    assert (directory / "README.md").read_text() == "# tiny\nterms of the data\n"
+    assert "still describes these weights" in caplog.text
+    load_bundle(directory)  # the kept card is in the manifest
+    save_bundle(model, config, directory, card="# tiny, retrained\n")
+    assert (directory / "README.md").read_text() == "# tiny, retrained\n"
