@@ -1,4 +1,4 @@
-"""The `iwae` command: the model's commands (train, export, evaluate, attributes) and `serve`.
+"""The `iwae` command: the model's commands (train, export, evaluate, decoder, attributes) and `serve`.
 
 It sits above both packages: `model/` is a library that never imports the web app, and the app's
 only way to run is through here (or `create_app` for an ASGI server of your choice).

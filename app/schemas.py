@@ -60,7 +60,7 @@ class Message(BaseModel):
 
 
 class Status(BaseModel):
-    status: str = Field(description="ok, ready, or loading", examples=["ok"])
+    status: str = Field(description='"ok" (/healthz) or "ready" (/readyz)', examples=["ok"])
     models: list[str] = Field(default_factory=list, description="models being served", examples=[["digits"]])
 
 
@@ -225,7 +225,10 @@ class SampleRequest(Strict):
 
 
 class SampleResponse(Images):
-    latents: list[list[float]] = Field(description="the prior samples that were decoded")
+    latents: list[list[float]] = Field(
+        description="the latents that were decoded: draws of the prior, or of the Gaussian fitted to the encodings "
+        "(GET /models: samples_from)"
+    )
 
 
 # ---- /interpolate ----
@@ -323,13 +326,24 @@ class InterpolateResponse(Images):
 # ---- /edit ----
 
 
-class Edit(Strict):
+class AttributeOrVector(Strict):
+    """A direction in the latent space: a stored attribute's name, or numbers of the client's own."""
+
     attribute: str | None = Field(
         None, max_length=200, description="a stored attribute's name (GET /models)", examples=["Smiling"]
     )
     vector: Latent | None = Field(
         None, description="instead of `attribute`: a direction of your own, e.g. from POST /attributes/custom"
     )
+
+    @model_validator(mode="after")
+    def _one_direction(self):
+        if (self.attribute is None) == (self.vector is None):
+            raise ValueError("give exactly one of `attribute` and `vector`")
+        return self
+
+
+class Edit(AttributeOrVector):
     scale: float = Field(
         1.0,
         ge=-MAX_SCALE,
@@ -339,27 +353,13 @@ class Edit(Strict):
         examples=[1.5],
     )
 
-    @model_validator(mode="after")
-    def _one_direction(self):
-        if (self.attribute is None) == (self.vector is None):
-            raise ValueError("give exactly one of `attribute` and `vector`")
-        return self
 
-
-class Sweep(Strict):
-    attribute: str | None = Field(None, max_length=200, description="a stored attribute's name", examples=["Smiling"])
-    vector: Latent | None = Field(None, description="instead of `attribute`: a direction of your own")
+class Sweep(AttributeOrVector):
     start: float = Field(
         -2.0, ge=-MAX_SCALE, le=MAX_SCALE, allow_inf_nan=False, description="first scale", examples=[-2.0]
     )
     stop: float = Field(2.0, ge=-MAX_SCALE, le=MAX_SCALE, allow_inf_nan=False, description="last scale", examples=[2.0])
     steps: int = Field(7, ge=2, le=MAX_BATCH, description="scales from start to stop, 2 to 64", examples=[7])
-
-    @model_validator(mode="after")
-    def _one_direction(self):
-        if (self.attribute is None) == (self.vector is None):
-            raise ValueError("give exactly one of `attribute` and `vector`")
-        return self
 
 
 class EditRequest(Strict):

@@ -59,24 +59,49 @@ def mean_difference(
     return AttributeVector(name, vector.astype(np.float32), method, int(positive.sum()), int((~positive).sum()))
 
 
+def _minimise(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray, what: str) -> np.ndarray:
+    """L-BFGS from `start` on an objective that returns (loss, gradient). A fit that stops before converging
+    is still used (it is the best point found), with a warning naming `what`."""
+    fit = minimize(objective, start, jac=True, method="L-BFGS-B")
+    if not fit.success:
+        log.warning("%s stopped before converging: %s", what, fit.message)
+    return fit.x
+
+
+def _linear_read_out(
+    x: np.ndarray,
+    cross_entropy: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    n_outputs: int,
+    ridge: float,
+    what: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (d, K) and biases (K,) minimising cross_entropy(x @ W + b) + ridge/2·‖W‖², by L-BFGS from
+    zero; cross_entropy(logits) returns the mean loss and its gradient in the logits."""
+    d = x.shape[1]
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        weights, biases = theta[: d * n_outputs].reshape(d, n_outputs), theta[d * n_outputs :]
+        loss, residual = cross_entropy(x @ weights + biases)
+        gradient = np.concatenate([(x.T @ residual + ridge * weights).ravel(), residual.sum(0)])
+        return loss + 0.5 * ridge * (weights**2).sum(), gradient
+
+    theta = _minimise(loss_and_gradient, np.zeros((d + 1) * n_outputs), what)
+    return theta[: d * n_outputs].reshape(d, n_outputs), theta[d * n_outputs :]
+
+
 def softmax_regression(
     latents: np.ndarray, labels: np.ndarray, n_classes: int, ridge: float = 1e-4
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression of integer labels (N,) on latents (N, d), fitted by L-BFGS:
     mean cross-entropy + ridge/2·‖W‖². → weights (d, K), biases (K,)."""
-    n, d = latents.shape
-    x = latents.astype(np.float64)
+    n = len(latents)
     onehot = np.eye(n_classes)[labels]
 
-    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        weights, biases = theta[: d * n_classes].reshape(d, n_classes), theta[d * n_classes :]
-        logits = x @ weights + biases
-        loss = -(onehot * log_softmax(logits, axis=1)).sum() / n + 0.5 * ridge * (weights**2).sum()
+    def cross_entropy(logits: np.ndarray) -> tuple[float, np.ndarray]:
         residual = (softmax(logits, axis=1) - onehot) / n  # d(mean CE)/d(logits)
-        return loss, np.concatenate([(x.T @ residual + ridge * weights).ravel(), residual.sum(0)])
+        return -(onehot * log_softmax(logits, axis=1)).sum() / n, residual
 
-    theta = minimize(loss_and_gradient, np.zeros(d * n_classes + n_classes), jac=True, method="L-BFGS-B").x
-    return theta[: d * n_classes].reshape(d, n_classes), theta[d * n_classes :]
+    return _linear_read_out(latents.astype(np.float64), cross_entropy, n_classes, ridge, "the softmax regression")
 
 
 def steering_objective(
@@ -131,7 +156,7 @@ def steered_class_vectors(
 
     def steered(target: int) -> np.ndarray:
         objective, delta = steering_objective(latents, labels, target, regression, scale, pull)
-        return minimize(objective, delta, jac=True, method="L-BFGS-B").x.astype(np.float32)
+        return _minimise(objective, delta, f"steering toward {class_names[target]!r}").astype(np.float32)
 
     return {
         name: AttributeVector(name, steered(c), "steered", int((labels == c).sum()), int((labels != c).sum()))
@@ -177,26 +202,19 @@ def logistic_probes(
     """One logistic regression per column of ±1 labels attrs (N, A) on latents (N, d), all fitted in one
     L-BFGS run (their losses add up and do not interact): mean cross-entropy + ridge/2·‖W‖² on the
     standardised latents. → weights (d, A) and biases (A,) for the latents as given."""
-    n, d = latents.shape
-    n_labels = attrs.shape[1]
+    n = len(latents)
     centre, spread = latents.mean(0), latents.std(0) + 1e-6
     x = ((latents - centre) / spread).astype(np.float64)
     present = (attrs > 0).astype(np.float64)
     sign = 2 * present - 1
 
-    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        weights, biases = theta[: d * n_labels].reshape(d, n_labels), theta[d * n_labels :]
-        logits = x @ weights + biases
-        loss = -log_expit(sign * logits).sum() / n + 0.5 * ridge * (weights**2).sum()
+    def cross_entropy(logits: np.ndarray) -> tuple[float, np.ndarray]:
         residual = (expit(logits) - present) / n  # d(mean CE)/d(logits)
-        return loss, np.concatenate([(x.T @ residual + ridge * weights).ravel(), residual.sum(0)])
+        return -log_expit(sign * logits).sum() / n, residual
 
-    fit = minimize(loss_and_gradient, np.zeros((d + 1) * n_labels), jac=True, method="L-BFGS-B")
-    if not fit.success:
-        log.warning("the logistic read-outs stopped before converging: %s", fit.message)
-    theta = fit.x
-    weights = theta[: d * n_labels].reshape(d, n_labels) / spread[:, None]  # back to the latents' own units
-    return weights, theta[d * n_labels :] - centre @ weights
+    weights, biases = _linear_read_out(x, cross_entropy, attrs.shape[1], ridge, "the logistic read-outs")
+    weights = weights / spread[:, None]  # back to the latents' own units
+    return weights, biases - centre @ weights
 
 
 # An independent vector is refused when it would have to be stretched more than this to move its own

@@ -1,4 +1,4 @@
-"""The model's commands: train, export, evaluate, attributes. Thin: parses flags, calls functions.
+"""The model's commands: train, export, evaluate, decoder, attributes. Thin: parses flags, calls functions.
 
 `add_model_commands` adds them to a parser; the `iwae` command (app/cli.py) adds `serve` beside
 them, so this package never imports the web app.
@@ -113,7 +113,12 @@ def _attributes(args: argparse.Namespace) -> None:
 
 
 def add_model_commands(commands: argparse._SubParsersAction) -> None:
-    """Adds train, export, evaluate and attributes to a parser's subcommands."""
+    """Adds train, export, evaluate, decoder and attributes to a parser's subcommands."""
+    for add in (_add_train, _add_export, _add_evaluate, _add_decoder, _add_attributes):
+        add(commands)
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("train", help="train a model from a config file (resumable)")
     p.add_argument("config", type=Path, help="TOML config, e.g. configs/digits.toml")
     p.add_argument("--out", type=Path, required=True, help="run directory: checkpoints, TensorBoard")
@@ -149,6 +154,8 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=_train)
 
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "export", help="write a run's latest checkpoint as a model bundle, or the bundles as SavedModels"
     )
@@ -166,6 +173,8 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--version", type=int, default=1, help="the SavedModels' version directory")
     p.set_defaults(func=_export)
 
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("evaluate", help="estimate the test log-likelihood of a bundle")
     p.add_argument("bundle", type=Path)
     p.add_argument("--k", type=int, default=5000, help="importance samples per test image")
@@ -177,10 +186,14 @@ def add_model_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", type=Path, default=None)
     p.set_defaults(func=_evaluate)
 
+
+def _add_decoder(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("decoder", help="export a bundle's decoder as ONNX (decoder.onnx) for the browser")
     p.add_argument("bundle", type=Path)
     p.set_defaults(func=_decoder)
 
+
+def _add_attributes(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("attributes", help="compute a bundle's latent attribute vectors from its training labels")
     p.add_argument("bundle", type=Path)
     p.add_argument("--data-dir", type=Path, default=None)

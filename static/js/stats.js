@@ -1,7 +1,8 @@
 /* The numbers behind the posterior panel: normalised importance weights and the bound chart's layout.
  *
- * Posterior samples arrive with unnormalised weights; the panel shows them largest first with their
- * share and the effective sample size 1 / Σ w². The bound chart plots L_k against log10 k: this module
+ * Posterior samples arrive with weights the server normalised over them; they are normalised again here
+ * so that JSON's rounding never shows shares summing past 100 %. The panel shows them largest first with
+ * their share and the effective sample size 1 / Σ w². The bound chart plots L_k against log10 k: this module
  * places ticks, line and dots in SVG user units, and the panel only turns the layout into elements.
  * Pure: Node's test runner imports this module as it is.
  */
