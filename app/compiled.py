@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from app.batching import BatchObserver, Lane, MicroBatcher
 from model.bundle import Bundle
+from model.iwae import IWAE
 
 BATCH_BUCKETS = (1, 8, 64)  # images or latents per compiled call; larger requests are split
 SAMPLE_BUCKETS = (16, 64)  # posterior samples drawn for `samples=n`, n ≤ 64; the page asks 16
@@ -60,6 +61,39 @@ def chunk_size(image_shape: tuple[int, int, int]) -> int:
     return int(np.clip(100 * 784 // int(np.prod(image_shape)), 10, 100))
 
 
+def _bucketed(function: Callable, row_shape: list[int]) -> dict[int, Callable]:
+    """`function` compiled for each batch bucket: inputs (bucket, *row_shape) float32."""
+    return {
+        size: tf.function(function, input_signature=[tf.TensorSpec([size, *row_shape], tf.float32)])
+        for size in BATCH_BUCKETS
+    }
+
+
+def _compiled_log_weights(model: IWAE, image: list[int], chunk: int) -> Callable:
+    """(1, H, W, C), seeds (chunks, 2) → log-weights (chunks, chunk, 1): one chunk of samples per seed pair,
+    the chunks one after the other (their activations never all live at once)."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, *image], tf.float32), tf.TensorSpec([None, 2], tf.int64)])
+    def log_weights(x, seeds):
+        return tf.map_fn(
+            lambda seed: model.log_weights(x, chunk, seed), seeds, fn_output_signature=tf.float32, parallel_iterations=1
+        )
+
+    return log_weights
+
+
+def _compiled_posterior(model: IWAE, image: list[int], latent_index: int, k: int) -> Callable:
+    """(1, H, W, C), seed (2,) → k samples of q(h|x): latent-layer latents (k, 1, d), log-weights (k, 1) and
+    the mean images of their h1 (k, 1, H, W, C)."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, *image], tf.float32), tf.TensorSpec([2], tf.int64)])
+    def posterior(x, seed):
+        samples, log_q, _ = model.sample_posterior(x, k, seed)
+        return samples[latent_index], model.log_joint(x, samples) - log_q, model.decode_h1(samples[0])
+
+    return posterior
+
+
 class CompiledModel:
     """A bundle's model behind compiled, bucketed functions on one device."""
 
@@ -76,48 +110,14 @@ class CompiledModel:
         config = bundle.config.model
         self.chunk = chunk_size(config.image_shape)
         self._calls = threading.Lock()
-        model = bundle.model
-        image, latent = list(config.image_shape), config.latent_size
-        self._encode = {
-            size: tf.function(model.encode, input_signature=[tf.TensorSpec([size, *image], tf.float32)])
-            for size in BATCH_BUCKETS
-        }
-        self._decode = {
-            size: tf.function(model.decode, input_signature=[tf.TensorSpec([size, latent], tf.float32)])
-            for size in BATCH_BUCKETS
-        }
-        top = config.latent_sizes[-1]
+        model, image = bundle.model, list(config.image_shape)
+        self._encode = _bucketed(model.encode, image)
+        self._decode = _bucketed(model.decode, [config.latent_size])
         # Prior draws live in the top layer; a model whose latent is lower carries them down to it.
-        self._from_prior = (
-            {
-                size: tf.function(model.from_prior, input_signature=[tf.TensorSpec([size, top], tf.float32)])
-                for size in BATCH_BUCKETS
-            }
-            if config.latent_index != len(config.latent_sizes) - 1
-            else {}
-        )
-        one_image = tf.TensorSpec([1, *image], tf.float32)
-
-        @tf.function(input_signature=[one_image, tf.TensorSpec([None, 2], tf.int64)])
-        def log_weights(x, seeds):  # (1, H, W, C), (chunks, 2) → (chunks, chunk, 1); one chunk per seed pair
-            return tf.map_fn(
-                lambda seed: model.log_weights(x, self.chunk, seed),
-                seeds,
-                fn_output_signature=tf.float32,
-                parallel_iterations=1,
-            )
-
-        def posterior_fn(k: int) -> Callable:
-            @tf.function(input_signature=[one_image, tf.TensorSpec([2], tf.int64)])
-            def posterior(x, seed):  # → latent-layer samples (k, 1, d), log w (k, 1), images of h1 (k, 1, H, W, C)
-                samples, log_q, _ = model.sample_posterior(x, k, seed)
-                latents = samples[config.latent_index]
-                return latents, model.log_joint(x, samples) - log_q, model.decode_h1(samples[0])
-
-            return posterior
-
-        self._log_weights = log_weights
-        self._posterior = {k: posterior_fn(k) for k in SAMPLE_BUCKETS}
+        latent_is_top = config.latent_index == len(config.latent_sizes) - 1
+        self._from_prior = {} if latent_is_top else _bucketed(model.from_prior, [config.latent_sizes[-1]])
+        self._log_weights = _compiled_log_weights(model, image, self.chunk)
+        self._posterior = {k: _compiled_posterior(model, image, config.latent_index, k) for k in SAMPLE_BUCKETS}
         self._batchers = {
             operation: MicroBatcher(
                 f"{bundle.name}/{operation}",
@@ -183,6 +183,16 @@ class CompiledModel:
             return self._call(operation, rows)
         return self._batchers[operation](rows)
 
+    async def _rows_async(self, operation: str, rows: np.ndarray) -> list[np.ndarray]:
+        """_rows for the event loop: waits for the micro-batcher's answer (a large request: a worker
+        thread's) without holding a thread. Holding a thread-pool thread per waiting request cost
+        throughput: forty threads taking turns on the GIL with the loop (/decode 921 → 2,162 req/s with
+        the collector frozen, app/main.py)."""
+        rows = rows.astype(np.float32)
+        if len(rows) >= DIRECT_ROWS:
+            return await anyio.to_thread.run_sync(self._call, operation, rows)
+        return await asyncio.wrap_future(self._batchers[operation].submit(rows))
+
     @contextmanager
     def _inline(self, operation: str) -> Iterator[None]:
         """Cheap work: one model call at a time with the decodes and encodes, timed."""
@@ -222,15 +232,8 @@ class CompiledModel:
         return images
 
     async def decode_async(self, latents: np.ndarray) -> np.ndarray:
-        """decode for the event loop: waits for the micro-batcher's answer (a large request: a worker
-        thread's) without holding a thread. Holding a thread-pool thread per waiting request cost
-        throughput: forty threads taking turns on the GIL with the loop (/decode 921 → 2,162 req/s with
-        the collector frozen, app/main.py)."""
-        rows = latents.astype(np.float32)
-        if len(rows) >= DIRECT_ROWS:
-            (images,) = await anyio.to_thread.run_sync(self._call, "decode", rows)
-        else:
-            (images,) = await asyncio.wrap_future(self._batchers["decode"].submit(rows))
+        """decode for the event loop (_rows_async)."""
+        (images,) = await self._rows_async("decode", latents)
         return images
 
     def from_prior(self, top: np.ndarray) -> np.ndarray:
