@@ -188,16 +188,7 @@ def train(
     )
     chief = is_chief()  # in a multi-worker cluster only the chief writes; every worker reads
     checkpoints = workdir / "checkpoints"
-    first_epoch = 0
-    if latest_checkpoint(checkpoints):
-        if not resume:
-            raise FileExistsError(f"{workdir} already holds a run: pass --resume to continue it")
-        first_epoch = restore_checkpoint(latest_checkpoint(checkpoints), model, optimizer)
-        log.info("resumed from %s at epoch %d", latest_checkpoint(checkpoints), first_epoch)
-    elif init_from is not None:
-        bundle, first_epoch = init_from
-        copy_bundle_weights(bundle, model)
-        log.info("starting at epoch %d from the weights of %s (fresh optimizer state)", first_epoch, bundle)
+    first_epoch = _starting_epoch(checkpoints, model, optimizer, resume, init_from)
     if chief:
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
@@ -205,24 +196,12 @@ def train(
 
     step = make_train_step(model, optimizer, tc, distribution)
     writer = tf.summary.create_file_writer(str(workdir / "tensorboard")) if chief else tf.summary.create_noop_writer()
-    steps_per_epoch = len(images) // tc.batch_size  # whole batches only: one shape, one compiled graph
     last = tc.total_epochs if epochs is None else min(epochs, tc.total_epochs)
     for e in range(first_epoch, last):
         began = time.perf_counter()
         rate = tc.learning_rate_at(e)
         optimizer.learning_rate.assign(rate)
-        order = np.random.default_rng([tc.seed, e]).permutation(len(images))
-        total = tf.zeros((), tf.float32)
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {e + 1}/{last}", disable=not progress, mininterval=2)
-        for s in bar:
-            batch = images[order[s * tc.batch_size : (s + 1) * tc.batch_size]]
-            total += step(tf.constant(batch), tf.constant([tc.seed, e * steps_per_epoch + s], tf.int64))
-            if s % 50 == 49:  # reading the running sum waits for the step: only as often as the bar shows it
-                running = float(total)
-                _check_finite(running, e)
-                bar.set_postfix(bound=f"{running / (s + 1):.2f}", lr=f"{rate:.2e}")
-        mean_bound = float(total) / steps_per_epoch
-        _check_finite(mean_bound, e)
+        mean_bound = _run_epoch(step, images, tc, e, label=f"epoch {e + 1}/{last}", progress=progress)
         seconds = time.perf_counter() - began
         with writer.as_default(step=e + 1):
             tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
@@ -241,6 +220,49 @@ def train(
             seconds,
         )
     return model
+
+
+def _starting_epoch(
+    checkpoints: Path,
+    model: IWAE,
+    optimizer: keras.optimizers.Optimizer,
+    resume: bool,
+    init_from: tuple[Path, int] | None,
+) -> int:
+    """Where the schedule starts: after the run's last checkpoint (restored; only with `resume`), at a
+    bundle's weights and the epoch they stand for (`init_from`), or at zero."""
+    latest = latest_checkpoint(checkpoints)
+    if latest:
+        if not resume:
+            raise FileExistsError(f"{checkpoints.parent} already holds a run: pass --resume to continue it")
+        epoch = restore_checkpoint(latest, model, optimizer)
+        log.info("resumed from %s at epoch %d", latest, epoch)
+        return epoch
+    if init_from is not None:
+        bundle, epoch = init_from
+        copy_bundle_weights(bundle, model)
+        log.info("starting at epoch %d from the weights of %s (fresh optimizer state)", epoch, bundle)
+        return epoch
+    return 0
+
+
+def _run_epoch(step: Callable, images: np.ndarray, tc: TrainConfig, epoch: int, label: str, progress: bool) -> float:
+    """One pass over the images in whole batches (one shape, one compiled graph), shuffled by (seed,
+    epoch) so a resumed run sees the same order → the mean bound of its steps."""
+    steps = len(images) // tc.batch_size
+    order = np.random.default_rng([tc.seed, epoch]).permutation(len(images))
+    total = tf.zeros((), tf.float32)
+    bar = tqdm(range(steps), desc=label, disable=not progress, mininterval=2)
+    for s in bar:
+        batch = images[order[s * tc.batch_size : (s + 1) * tc.batch_size]]
+        total += step(tf.constant(batch), tf.constant([tc.seed, epoch * steps + s], tf.int64))
+        if s % 50 == 49:  # reading the running sum waits for the step: only as often as the bar shows it
+            running = float(total)
+            _check_finite(running, epoch)
+            bar.set_postfix(bound=f"{running / (s + 1):.2f}", lr=f"{tc.learning_rate_at(epoch):.2e}")
+    mean_bound = float(total) / steps
+    _check_finite(mean_bound, epoch)
+    return mean_bound
 
 
 def _check_finite(bound: float, epoch: int) -> None:
