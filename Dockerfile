@@ -34,7 +34,7 @@ RUN python requirements.py pyproject.toml "${EXTRA}" > /tmp/requirements.txt \
 # The code and the shipped bundles; the editable install adds the `iwae` command (no download). Then
 # pip and the packaging tools go, and everything is made readable by the service's user (a bundle
 # written with a 0600 umask would otherwise be skipped as unreadable).
-COPY README.md ./
+COPY README.md LICENSE ./
 COPY model ./model
 COPY app ./app
 COPY templates ./templates
