@@ -349,6 +349,26 @@ def baseline_table(
     return markdown_table(header, rows), summary
 
 
+def face_row(
+    name: str,
+    method: str,
+    probs: np.ndarray,
+    target: int,
+    thresholds: np.ndarray | None,
+    correlation: np.ndarray,
+    male: int | None,
+) -> Row:
+    """A face vector's row from the judge's probabilities (S, N, labels): positive at P > the target's
+    threshold (0.5 without thresholds, the 0.5 figures beside otherwise), drift over the other labels and
+    over the unrelated ones, and the signed change of P(Male)."""
+    threshold = 0.5 if thresholds is None else float(thresholds[target])
+    hit, drift = attribute_fidelity(probs, target, threshold)
+    change = probability_change(probs, male) if male is not None and male != target else None
+    at_half = None if thresholds is None else attribute_fidelity(probs, target)[0]
+    unrelated = drift_over(probs, unrelated_attributes(correlation, target))
+    return Row(name, method, probs.shape[1], hit, drift, change, at_half, unrelated)
+
+
 def run(
     bundle,
     test,
@@ -387,17 +407,13 @@ def run(
         # a fresh generator per vector: a vector and its balanced variant are measured on the same images
         chosen = np.sort(np.random.default_rng(seed).choice(pool, min(n, len(pool)), replace=False))
         images, probs = edit_and_classify(model, latents[chosen], bundle.attributes[name].vector, scales, classify)
+        method = bundle.attributes[name].method
         if classes:
-            hit, drift = class_fidelity(probs.argmax(axis=-1), target)
-            rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift))
+            row = Row(name, method, len(chosen), *class_fidelity(probs.argmax(axis=-1), target))
         else:
-            threshold = 0.5 if thresholds is None else float(thresholds[target])
-            hit, drift = attribute_fidelity(probs, target, threshold)
-            change = probability_change(probs, male) if male is not None and male != target else None
-            at_half = None if thresholds is None else attribute_fidelity(probs, target)[0]
-            unrelated = drift_over(probs, unrelated_attributes(correlation, target))
-            rows.append(Row(name, bundle.attributes[name].method, len(chosen), hit, drift, change, at_half, unrelated))
-        print(f"{name}: " + " ".join(f"×{_scale(s)} {h:.2f}" for s, h in zip(scales, hit, strict=True)), flush=True)
+            row = face_row(name, method, probs, target, thresholds, correlation, male)
+        rows.append(row)
+        print(f"{name}: " + " ".join(f"×{_scale(s)} {h:.2f}" for s, h in zip(scales, row.hit, strict=True)), flush=True)
         if out is not None and (pictured is None or name in pictured):
             file = f"{bundle.name}-{slug(name)}.png"
             out.mkdir(parents=True, exist_ok=True)
@@ -429,7 +445,8 @@ def render_report(
         if classes
         else "the fraction the classifier calls positive ("
         + ("P above the attribute's threshold in the first table" if calibrated else "P > 0.5")
-        + '); "drift" is the mean |change| of the classifier\'s probability for the other 39 attributes, '
+        + '); "drift" is the mean |change| of the classifier\'s probability for the other '
+        f"{len(test.label_names) - 1} attributes, "
         "ΔP(Male) the mean signed change of P(Male), both from scale 0"
     )
     lines = [
