@@ -160,6 +160,35 @@ def save_decoder(directory: str | Path, model: IWAE) -> Path:
     return path
 
 
+def _assign_weights(model: IWAE, stored: dict[str, np.ndarray], name: str) -> None:
+    """Every variable of the model from the stored tensors, which must match them in names and shapes."""
+    expected = {v.path: v for v in model.variables}
+    if set(stored) != set(expected):
+        missing, unknown = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
+        raise BundleError(
+            f"bundle {name}: weights do not match the config (missing {missing[:3]}, unknown {unknown[:3]})"
+        )
+    for path, variable in expected.items():
+        if tuple(stored[path].shape) != tuple(variable.shape):
+            raise BundleError(f"bundle {name}: {path} has shape {stored[path].shape}, expected {variable.shape}")
+        variable.assign(stored[path])
+
+
+def _load_attributes(directory: Path) -> dict[str, AttributeVector]:
+    if not (directory / "attributes.safetensors").exists():
+        return {}
+    vectors = load_file(str(directory / "attributes.safetensors"))
+    meta = json.loads((directory / "attributes.json").read_text())
+    return {name: AttributeVector.from_description(name, vectors[name], meta[name]) for name in meta}
+
+
+def _load_latent_gaussian(directory: Path) -> LatentGaussian | None:
+    if not (directory / LATENT_GAUSSIAN).exists():
+        return None
+    tensors = load_file(str(directory / LATENT_GAUSSIAN))
+    return LatentGaussian(tensors["mean"], tensors["scale_tril"])
+
+
 def load_bundle(directory: str | Path) -> Bundle:
     """Loads and verifies a bundle; needs nothing outside the directory."""
     directory = Path(directory)
@@ -171,39 +200,17 @@ def load_bundle(directory: str | Path) -> Bundle:
         raise BundleError(f"bundle {directory.name}: unsupported format_version {description.get('format_version')}")
     config = config_from_dict({"model": description["model"], "train": description["train"]})
     model = build(IWAE(config.model))
-    stored = load_file(str(directory / WEIGHTS))
-    expected = {v.path: v for v in model.variables}
-    if set(stored) != set(expected):
-        missing, unknown = sorted(set(expected) - set(stored)), sorted(set(stored) - set(expected))
-        raise BundleError(
-            f"bundle {directory.name}: weights do not match the config (missing {missing[:3]}, unknown {unknown[:3]})"
-        )
-    for path, variable in expected.items():
-        if tuple(stored[path].shape) != tuple(variable.shape):
-            raise BundleError(
-                f"bundle {directory.name}: {path} has shape {stored[path].shape}, expected {variable.shape}"
-            )
-        variable.assign(stored[path])
+    _assign_weights(model, load_file(str(directory / WEIGHTS)), directory.name)
     report_path = directory / "report.json"
-    report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    attributes = {}
-    if (directory / "attributes.safetensors").exists():
-        vectors = load_file(str(directory / "attributes.safetensors"))
-        meta = json.loads((directory / "attributes.json").read_text())
-        attributes = {name: AttributeVector.from_description(name, vectors[name], meta[name]) for name in meta}
     decoder = directory / DECODER_FILE
-    gaussian = None
-    if (directory / LATENT_GAUSSIAN).exists():
-        tensors = load_file(str(directory / LATENT_GAUSSIAN))
-        gaussian = LatentGaussian(tensors["mean"], tensors["scale_tril"])
     return Bundle(
         name=directory.name,
         path=directory,
         config=config,
         model=model,
-        report=report,
-        attributes=attributes,
+        report=json.loads(report_path.read_text()) if report_path.exists() else {},
+        attributes=_load_attributes(directory),
         decoder=decoder if decoder.exists() else None,
-        latent_gaussian=gaussian,
+        latent_gaussian=_load_latent_gaussian(directory),
         version=digests[WEIGHTS][:VERSION_DIGITS],
     )
