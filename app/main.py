@@ -45,7 +45,26 @@ def load_and_freeze(engine: Engine, warm_up: bool) -> None:
     gc.freeze()
 
 
+def _mount_files(app: FastAPI, settings: Settings) -> None:
+    """The page's own files at /static, and ONNX Runtime Web when npm has installed it (without it, the
+    page decodes on the server)."""
+    if settings.static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    else:
+        log.warning("no static directory at %s: /static is not served", settings.static_dir)
+    app.state.onnx_runtime = ""  # the module the page imports, when there is one
+    if (settings.onnxruntime_dir / ONNX_RUNTIME_MODULE).is_file():
+        app.mount(ONNX_RUNTIME_URL, StaticFiles(directory=settings.onnxruntime_dir), name="onnxruntime")
+        app.state.onnx_runtime = f"{ONNX_RUNTIME_URL}/{ONNX_RUNTIME_MODULE}"
+    else:  # the page decodes on the server
+        log.info(
+            "no ONNX Runtime Web at %s (npm ci installs it): the demo decodes on the server", settings.onnxruntime_dir
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service: routes, error handlers, middleware and files; the models load in its lifespan (in a
+    thread when `load_in_background`, so that /healthz answers at once)."""
     settings = settings or Settings()
     metrics = Metrics()
 
@@ -81,18 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (models, encode, generate, attributes, health, pages):
         app.include_router(module.router)
-    if settings.static_dir.is_dir():
-        app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
-    else:
-        log.warning("no static directory at %s: /static is not served", settings.static_dir)
-    app.state.onnx_runtime = ""  # the module the page imports, when there is one
-    if (settings.onnxruntime_dir / ONNX_RUNTIME_MODULE).is_file():
-        app.mount(ONNX_RUNTIME_URL, StaticFiles(directory=settings.onnxruntime_dir), name="onnxruntime")
-        app.state.onnx_runtime = f"{ONNX_RUNTIME_URL}/{ONNX_RUNTIME_MODULE}"
-    else:  # the page decodes on the server
-        log.info(
-            "no ONNX Runtime Web at %s (npm ci installs it): the demo decodes on the server", settings.onnxruntime_dir
-        )
+    _mount_files(app, settings)
     return app
 
 
