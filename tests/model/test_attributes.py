@@ -143,3 +143,20 @@ def test_attributes_for_encoded_data_with_class_and_binary_labels():
     assert sorted(binary) == ["x", "x (balanced)", "x (independent)", "y", "y (balanced)", "y (independent)"]
     assert binary["y (balanced)"].method == "balanced" and binary["y (independent)"].method == "independent"
     assert tf.reduce_all(tf.math.is_finite(binary["x"].vector))
+
+
+def test_a_fit_that_stops_before_converging_is_used_with_a_warning(monkeypatch, caplog):
+    import model.attributes as attributes
+
+    def one_step(objective, start, **options):  # L-BFGS giving up after its first evaluation
+        from scipy.optimize import OptimizeResult
+
+        return OptimizeResult(x=start + 1.0, success=False, message="ABNORMAL: line search failed")
+
+    monkeypatch.setattr(attributes, "minimize", one_step)
+    latents, labels, _ = three_clusters(90)
+    weights, biases = softmax_regression(latents, labels, 3)
+    assert np.all(weights == 1.0) and np.all(biases == 1.0)  # the point it stopped at, not an exception
+    assert "the softmax regression stopped before converging: ABNORMAL" in caplog.text
+    steered_class_vectors(latents, labels, ("a", "b", "c"))
+    assert "steering toward 'b' stopped before converging" in caplog.text
