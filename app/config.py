@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_image_pixels: PositiveInt = Field(
         40_000_000, description="largest accepted width × height, checked before decoding (413 above)"
     )
+    decode_pixel_budget: PositiveInt = Field(
+        64_000_000,
+        description="decoded pixels all uploads being prepared at once may hold (memory: about 9 bytes each); "
+        "an upload that finds no room for 2 s gets 503",
+    )
     max_attribute_images: PositiveInt = Field(64, description="most images per side of POST /attributes/custom")
     batch_wait_ms: PositiveFloat = Field(
         2.0, description="how long a decode or encode waits for concurrent requests to share its model call"

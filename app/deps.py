@@ -18,12 +18,17 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+LOADING_RETRY_SECONDS = 5  # about half the time models take to load and warm up here (README: ready in 7 s)
+
+
 async def get_engine(request: Request) -> Engine:
     """The loaded engine; 503 while the models are still loading."""
     engine: Engine | None = getattr(request.app.state, "engine", None)
     if engine is None or not engine.ready:
         raise HTTPException(
-            status_code=503, detail="the models are still loading; retry in a few seconds (GET /readyz says when)"
+            status_code=503,
+            detail="the models are still loading; retry in a few seconds (GET /readyz says when)",
+            headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
         )
     return engine
 

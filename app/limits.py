@@ -1,10 +1,17 @@
-"""Request bodies larger than a limit are refused with 413 before they are parsed or stored."""
+"""Limits on what requests may cost: bodies larger than a limit are refused with 413 before they are
+parsed or stored, and the pixels of uploads being decoded at once are bounded (PixelBudget)."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.exceptions import Overloaded
 
 
 def readable_size(n: int) -> str:
@@ -42,7 +49,44 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise HTTPException(status_code=413, detail=self.detail)
+                    # Connection: close, so a client streaming on past the refusal is cut off instead of read
+                    raise HTTPException(status_code=413, detail=self.detail, headers={"Connection": "close"})
             return message
 
         await self.app(scope, counted, send)
+
+
+class PixelBudget:
+    """How many decoded pixels all the uploads being prepared at once may hold. A 40-megapixel PNG of one
+    colour is a 130 KB file, yet Pillow holds 4 bytes per pixel of it and more while converting (300 MB
+    at the peak, measured): one such upload per thread-pool thread would exhaust a container's memory.
+    An upload holds its pixel count (after JPEG's reduced-scale decoding) from just before its pixels
+    are decompressed until it has been prepared; it waits up to `wait` seconds for room, then is refused
+    with 503 and Retry-After. One image within the size limit always fits alone."""
+
+    def __init__(self, pixels: int, wait: float = 2.0) -> None:
+        self.pixels, self.wait = pixels, wait
+        self._used = 0
+        self._room = threading.Condition()
+
+    @contextmanager
+    def reserve(self, pixels: int) -> Iterator[None]:
+        pixels = min(pixels, self.pixels)
+        with self._room:
+            if not self._room.wait_for(lambda: self._used + pixels <= self.pixels, timeout=self.wait):
+                raise Overloaded(
+                    "too many large images are being decoded right now: try again in a moment, or send a smaller image"
+                )
+            self._used += pixels
+        try:
+            yield
+        finally:
+            with self._room:
+                self._used -= pixels
+                self._room.notify_all()
+
+    @property
+    def in_use(self) -> int:
+        """Pixels held now (for tests and metrics)."""
+        with self._room:
+            return self._used

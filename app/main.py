@@ -17,7 +17,7 @@ from app import errors, openapi
 from app.compiled import Queueing
 from app.config import Settings
 from app.engine import Engine
-from app.limits import BodyLimitMiddleware
+from app.limits import BodyLimitMiddleware, PixelBudget
 from app.metrics import Metrics, MetricsMiddleware
 from app.routers import attributes, encode, generate, health, models, pages
 from app.routers.pages import ONNX_RUNTIME_MODULE
@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limits = Limits(settings.max_image_pixels, settings.max_attribute_images)
+        limits = Limits(
+            settings.max_image_pixels, settings.max_attribute_images, PixelBudget(settings.decode_pixel_budget)
+        )
         queueing = Queueing(settings.batch_wait_ms / 1000, settings.batch_queue, settings.expensive_queue)
         engine = Engine(
             settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=metrics.batch_observer()

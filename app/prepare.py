@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from contextlib import nullcontext
 from functools import cache
 from typing import BinaryIO
 
@@ -18,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.exceptions import BrokenImage, ImageTooLarge, UnsupportedImage
-from app.limits import readable_size
+from app.limits import PixelBudget, readable_size
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,12 @@ def _signature(data: bytes) -> str | None:
 def open_image(data: bytes, max_pixels: int) -> Image.Image:
     """Decodes PNG/JPEG/WebP/GIF (first frame)/BMP bytes with EXIF orientation applied. The header's
     width × height is checked against max_pixels before any pixel is decompressed."""
+    return _decoded(_opened(data, max_pixels))
+
+
+def _opened(data: bytes, max_pixels: int) -> Image.Image:
+    """The image's header read and checked against max_pixels; a JPEG set to decode at a reduced scale
+    (1/2, 1/4 or 1/8) when it is big, so its size is then what decoding will hold. No pixels yet."""
     if not data:
         raise UnsupportedImage("the uploaded file is empty; send a PNG, JPEG, WebP, GIF or BMP image")
     try:
@@ -87,16 +94,22 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
             f"the image is {image.width}×{image.height} = {image.width * image.height:,} pixels; "
             f"at most {max_pixels:,} are accepted: scale it down"
         )
-    if image.format == "JPEG":  # decode big photos at a reduced scale directly (1/2, 1/4 or 1/8)
+    if image.format == "JPEG":
         image.draft(None, (WORKING_SIDE, WORKING_SIDE))
+    return image
+
+
+def _decoded(image: Image.Image) -> Image.Image:
+    """An opened image's pixels (the first frame for GIF and animated WebP), turned upright by its EXIF
+    orientation in place: a copy would double what a large upload holds."""
     try:
-        image.load()  # first frame only for GIF and animated WebP
+        image.load()
     except Exception as error:  # Pillow's decoders raise OSError, SyntaxError, ValueError, EOFError, zlib.error…
         raise BrokenImage(
             f"the {image.format} image is truncated or corrupted ({error}); upload the whole file"
         ) from error
     try:
-        image = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)
     except Exception:  # a damaged EXIF block: keep the pixels as stored
         log.info("ignoring unreadable EXIF orientation")
     return image
@@ -307,8 +320,15 @@ def model_intensities(
 
 
 def upload_intensities(
-    data: bytes, image_shape: tuple[int, int, int], dataset: str, max_pixels: int
+    data: bytes,
+    image_shape: tuple[int, int, int],
+    dataset: str,
+    max_pixels: int,
+    budget: PixelBudget | None = None,
 ) -> tuple[np.ndarray, str | None]:
     """Upload bytes → intensities (H, W, C) prepared like the model's training data, and a warning:
-    the whole path an upload takes before the model's likelihood turns it into inputs."""
-    return model_intensities(open_image(data, max_pixels), image_shape, dataset)
+    the whole path an upload takes before the model's likelihood turns it into inputs. With a budget,
+    its pixels are held from it while they are decoded and prepared (503 when it stays full)."""
+    image = _opened(data, max_pixels)
+    with budget.reserve(image.width * image.height) if budget is not None else nullcontext():
+        return model_intensities(_decoded(image), image_shape, dataset)

@@ -14,7 +14,7 @@ that wait for the micro-batcher on the event loop; the rest run in the routes' w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from scipy.special import logsumexp, softmax
 
 from app.compiled import SAMPLE_BUCKETS, CompiledModel
 from app.exceptions import InvalidLatent, InvalidRequest, NoBrowserDecoder, UnknownAttribute
+from app.limits import PixelBudget
 from app.prepare import upload_intensities
 from model import latent as latent_math
 from model.attributes import AttributeVector, mean_difference
@@ -33,6 +34,9 @@ MAX_K = BOUND_KS[-1]  # importance samples for one log-likelihood estimate (the 
 # Importance samples × pixels one request may decode: 5000 digits (784 pixels) or 500 faces (12,288),
 # so a log-likelihood request stays within a few seconds on two CPU cores (bench/serve_bench.py).
 SAMPLE_PIXEL_BUDGET = 8_000_000
+# Decoded upload pixels all requests may hold at once (app/limits.py PixelBudget): at up to ~9 bytes a
+# pixel while Pillow converts, about 550 MB beside the ~800 MB a serving process holds anyway.
+DECODE_PIXEL_BUDGET = 64_000_000
 
 
 def max_importance_samples(image_shape: tuple[int, int, int]) -> int:
@@ -43,10 +47,12 @@ def max_importance_samples(image_shape: tuple[int, int, int]) -> int:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may ask for (from the service's settings)."""
+    """What one request may ask for, and the decoded pixels all uploads share (from the service's
+    settings; one budget for every model of the process)."""
 
     max_image_pixels: int = 40_000_000
     max_attribute_images: int = 64
+    pixel_budget: PixelBudget = field(default_factory=lambda: PixelBudget(DECODE_PIXEL_BUDGET))
 
 
 @dataclass(frozen=True)
@@ -219,7 +225,9 @@ class ServedModel:
     def prepare(self, data: bytes) -> Prepared:
         """Image bytes → the model's inputs, prepared like its training data."""
         dataset = self.bundle.config.train.dataset
-        intensities, warning = upload_intensities(data, self.config.image_shape, dataset, self.limits.max_image_pixels)
+        intensities, warning = upload_intensities(
+            data, self.config.image_shape, dataset, self.limits.max_image_pixels, self.limits.pixel_budget
+        )
         inputs = self.likelihood.serving_inputs(intensities[None])
         return Prepared(inputs, self.likelihood.intensities(inputs)[0], warning)
 
@@ -320,16 +328,16 @@ class ServedModel:
         """The mean latent of uploads (filename, bytes) with a property minus that of uploads without it,
         and the preprocessing warnings, each naming its upload."""
         limit = self.limits.max_attribute_images
-        for field, uploads in (("with", positive), ("without", negative)):
+        for side, uploads in (("with", positive), ("without", negative)):
             if not 1 <= len(uploads) <= limit:
-                raise InvalidRequest(f"`{field}` needs 1 to {limit} images, got {len(uploads)}")
+                raise InvalidRequest(f"`{side}` needs 1 to {limit} images, got {len(uploads)}")
         inputs, warnings = [], []
-        for field, uploads in (("with", positive), ("without", negative)):
+        for side, uploads in (("with", positive), ("without", negative)):
             for i, (filename, data) in enumerate(uploads):
                 prepared = self.prepare(data)
                 inputs.append(prepared.inputs)
                 if prepared.warning:
-                    warnings.append(f"{field}[{i}] ({filename}): {prepared.warning}")
+                    warnings.append(f"{side}[{i}] ({filename}): {prepared.warning}")
         latents, _ = self.compiled.encode(np.concatenate(inputs))
         labels = np.arange(len(latents)) < len(positive)
         return mean_difference(latents, labels, name, method="custom"), warnings

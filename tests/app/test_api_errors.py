@@ -63,6 +63,7 @@ def test_a_body_over_the_request_limit_is_413_before_it_is_read(settings, digit_
 
         streamed = client.post("/decode", content=chunks(), headers={"content-type": "application/json"})
         assert_error(streamed, 413, "request body is larger")
+        assert streamed.headers["connection"] == "close"  # a client streaming on is cut off, not read
 
 
 def png_header_only(width: int, height: int) -> bytes:
@@ -71,6 +72,18 @@ def png_header_only(width: int, height: int) -> bytes:
 
     header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
     return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def test_an_upload_finding_no_room_to_decode_is_503_with_retry_after_and_the_room_comes_back(
+    client, engine, digit_png, monkeypatch
+):
+    budget = engine.limits.pixel_budget
+    monkeypatch.setattr(budget, "wait", 0.05)
+    with budget.reserve(budget.pixels):  # other uploads decoding: every pixel of the budget taken
+        response = encode(client, digit_png)
+    assert_error(response, 503, "too many large images are being decoded right now")
+    assert response.headers["retry-after"] == "1"
+    assert budget.in_use == 0 and encode(client, digit_png).status_code == 200
 
 
 def test_a_decompression_bomb_is_413(client):

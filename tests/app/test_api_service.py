@@ -71,6 +71,7 @@ def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
     assert unstarted.get("/readyz").status_code == 503
     response = unstarted.post("/decode", json={"model": "digits", "latents": [[0.0]]})
     assert response.status_code == 503 and "still loading" in response.json()["detail"]
+    assert response.headers["retry-after"] == "5"
     with TestClient(app) as client:  # started, but the directory holds no bundle
         response = client.get("/readyz")
         assert response.status_code == 503 and "no model could be loaded" in response.json()["detail"]

@@ -230,3 +230,26 @@ def test_the_pixel_limit_is_a_parameter():
     assert prepare.open_image(data, 20_000).size == (200, 100)
     with pytest.raises(ImageTooLarge):
         prepare.open_image(data, 19_999)
+
+
+def test_an_upload_holds_its_decoded_pixels_from_the_budget_a_big_jpeg_only_its_reduced_scale():
+    from app.limits import PixelBudget
+
+    class Recording(PixelBudget):
+        def __init__(self):
+            super().__init__(64_000_000)
+            self.asked = []
+
+        def reserve(self, pixels):
+            self.asked.append(pixels)
+            return super().reserve(pixels)
+
+    budget = Recording()
+    big = Image.new("RGB", (4000, 3000), "white")
+    ImageDraw.Draw(big).line([(2000, 500), (2000, 2500)], fill="black", width=200)
+    # JPEG decodes at the smallest scale that keeps WORKING_SIDE: here 1/2
+    for fmt, expected in (("PNG", 4000 * 3000), ("JPEG", 2000 * 1500)):
+        buffer = io.BytesIO()
+        big.save(buffer, fmt)
+        prepare.upload_intensities(buffer.getvalue(), (28, 28, 1), "mnist", MAX_PIXELS, budget)
+        assert budget.asked[-1] == expected and budget.in_use == 0
