@@ -9,7 +9,8 @@ once and the cores do one large product instead of many small ones; alone, a req
 Overloaded (HTTP 503, Retry-After) instead of waiting behind them.
 
 A Lane is the same bound without the batching, for expensive work (log-likelihoods with many
-importance samples, posterior samples) that must not hold up the cheap operations.
+importance samples, posterior samples) that must not hold up the cheap operations. A ThreadPoolGate
+bounds what waits for the worker-thread pool itself (uploads, /sample, decodes too large to batch).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+import anyio
 import numpy as np
 
 from app.exceptions import Overloaded
@@ -133,3 +135,20 @@ class Lane:
     def __exit__(self, *exc) -> None:
         self._running.release()
         self._admitted.release()
+
+
+@dataclass(frozen=True)
+class ThreadPoolGate:
+    """Refuses work for the worker-thread pool with Overloaded when `max_waiting` tasks already wait for
+    one of its threads: anyio's limiter would queue them without bound, each waiting longer than the
+    last. Called on the event loop, before the work is handed over."""
+
+    max_waiting: int
+    observer: BatchObserver = field(default_factory=BatchObserver)
+
+    def admit(self) -> None:
+        waiting = anyio.to_thread.current_default_thread_limiter().statistics().tasks_waiting
+        self.observer.depth("threads", waiting)
+        if waiting >= self.max_waiting:
+            self.observer.shed("threads")
+            raise Overloaded(f"the server is busy ({waiting} requests wait for a worker thread): try again in a moment")

@@ -26,7 +26,7 @@ import anyio
 import numpy as np
 import tensorflow as tf
 
-from app.batching import BatchObserver, Lane, MicroBatcher
+from app.batching import BatchObserver, Lane, MicroBatcher, ThreadPoolGate
 from model.bundle import Bundle
 from model.iwae import IWAE
 
@@ -48,6 +48,7 @@ class Queueing:
     batch_wait: float = 0.002  # seconds a request waits for company before its batch runs
     batch_queue: int = 256  # requests waiting per batched operation before 503
     expensive_queue: int = 8  # expensive requests waiting per model before 503
+    thread_queue: int = 64  # requests waiting for a worker thread (all models) before 503
 
 
 def bucket(n: int, buckets: tuple[int, ...] = BATCH_BUCKETS) -> int:
@@ -129,6 +130,7 @@ class CompiledModel:
             )
             for operation in ("encode", "decode")
         }
+        self._threads = ThreadPoolGate(queueing.thread_queue, batches or BatchObserver())
         self._expensive = Lane(
             f"{bundle.name}/likelihood", capacity=1, max_waiting=queueing.expensive_queue, observer=batches
         )
@@ -190,6 +192,7 @@ class CompiledModel:
         the collector frozen, app/main.py)."""
         rows = rows.astype(np.float32)
         if len(rows) >= DIRECT_ROWS:
+            self._threads.admit()
             return await anyio.to_thread.run_sync(self._call, operation, rows)
         return await asyncio.wrap_future(self._batchers[operation].submit(rows))
 

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         8,
         description="log-likelihood and posterior-sample requests waiting per model before 503 (one runs at a time)",
     )
+    thread_queue: PositiveInt = Field(
+        64,
+        description="requests waiting for one of the 40 worker threads (uploads, /sample, decodes of 8 or more "
+        "latents) before the next is refused with 503",
+    )
     warm_up: bool = Field(True, description="run every compiled function once per shape before reporting ready")
     load_in_background: bool = Field(
         True,

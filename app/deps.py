@@ -33,5 +33,12 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
+async def admit_to_a_worker_thread(engine: Annotated[Engine, Depends(get_engine)]) -> None:
+    """For the routes that run in the thread pool (uploads, /sample): 503 with Retry-After when too many
+    requests already wait for one of its threads, instead of one more in a queue without end."""
+    engine.threads.admit()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+WorkerThread = Depends(admit_to_a_worker_thread)

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from app.batching import BatchObserver
+from app.batching import BatchObserver, ThreadPoolGate
 from app.compiled import CompiledModel, InferenceObserver, Queueing
 from app.exceptions import UnknownModel
 from app.served import Limits, ServedModel
@@ -42,6 +42,7 @@ class Engine:
         self.limits = limits or Limits()
         self.queueing = queueing or Queueing()
         self.batches = batches  # batch sizes, queue depths and refusals, e.g. for Prometheus
+        self.threads = ThreadPoolGate(self.queueing.thread_queue, batches or BatchObserver())
         self.failures: dict[str, str] = {}  # bundle name → why it was skipped
         self._models: dict[str, ServedModel] = {}
         self._ready = threading.Event()

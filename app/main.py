@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits = Limits(
             settings.max_image_pixels, settings.max_attribute_images, PixelBudget(settings.decode_pixel_budget)
         )
-        queueing = Queueing(settings.batch_wait_ms / 1000, settings.batch_queue, settings.expensive_queue)
+        queueing = Queueing(
+            settings.batch_wait_ms / 1000, settings.batch_queue, settings.expensive_queue, settings.thread_queue
+        )
         engine = Engine(
             settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=metrics.batch_observer()
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, UploadFile
 
-from app.deps import EngineDep, SettingsDep
+from app.deps import EngineDep, SettingsDep, WorkerThread
 from app.errors import ERROR_RESPONSES
 from app.prepare import read_upload
 from app.schemas import CustomAttribute, CustomAttributeForm
@@ -14,7 +14,7 @@ from app.schemas import CustomAttribute, CustomAttributeForm
 router = APIRouter(prefix="/attributes", tags=["attributes"], responses=ERROR_RESPONSES)
 
 
-@router.post("/custom")
+@router.post("/custom", dependencies=[WorkerThread])
 def custom_attribute(
     form: Annotated[CustomAttributeForm, Form(media_type="multipart/form-data")],
     engine: EngineDep,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
-from app.deps import EngineDep, SettingsDep
+from app.deps import EngineDep, SettingsDep, WorkerThread
 from app.errors import ERROR_RESPONSES
 from app.png import png_data_url, png_data_urls
 from app.prepare import read_upload
@@ -15,7 +15,7 @@ from app.schemas import EncodeForm, EncodeResponse, PosteriorSample
 router = APIRouter(tags=["encode"], responses=ERROR_RESPONSES)
 
 
-@router.post("/encode")
+@router.post("/encode", dependencies=[WorkerThread])
 def encode(
     form: Annotated[EncodeForm, Form(media_type="multipart/form-data")], engine: EngineDep, settings: SettingsDep
 ) -> EncodeResponse:

@@ -14,7 +14,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import EngineDep, SettingsDep
+from app.deps import EngineDep, SettingsDep, WorkerThread
 from app.errors import ERROR_RESPONSES
 from app.png import images_and_strip, png_data_url, png_data_urls
 from app.prepare import read_upload
@@ -58,7 +58,7 @@ async def decode(body: DecodeRequest, engine: EngineDep) -> Images:
     return await _encoded(lambda: _images(body.model, images), images.size)
 
 
-@router.post("/sample")
+@router.post("/sample", dependencies=[WorkerThread])
 def sample(body: SampleRequest, engine: EngineDep) -> SampleResponse:
     """Draw latents and decode them: from the prior N(0, I) × temperature, or, for a model that samples
     from its encodings (GET /models: samples_from), from the Gaussian fitted to them. The same seed
@@ -121,7 +121,7 @@ async def interpolate(body: InterpolateRequest, engine: EngineDep) -> Interpolat
     return await _encoded(lambda: _interpolation(body.model, body.method, path), path.images.size)
 
 
-@router.post("/interpolate/images")
+@router.post("/interpolate/images", dependencies=[WorkerThread])
 def interpolate_images(
     form: Annotated[InterpolateImagesForm, Form(media_type="multipart/form-data")],
     engine: EngineDep,

@@ -167,3 +167,66 @@ def test_what_every_upload_asks_does_not_wait_in_the_expensive_lane(client, engi
     for expensive in ({"bounds": "true"}, {"samples": "17"}):
         refused = client.post("/encode", data={"model": "digits", "k": "50", **expensive}, files=files)
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+
+
+def test_the_thread_pool_gate_refuses_once_enough_tasks_wait_for_a_thread():
+    import anyio
+
+    from app.batching import ThreadPoolGate
+
+    shed = []
+    gate = ThreadPoolGate(1, BatchObserver(shed=shed.append))
+
+    async def main():
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        release = threading.Event()
+        async with anyio.create_task_group() as tasks:
+            gate.admit()  # nobody waits yet
+            tasks.start_soon(anyio.to_thread.run_sync, release.wait)  # holds the only thread
+            tasks.start_soon(anyio.to_thread.run_sync, lambda: None)  # waits for it
+            while limiter.statistics().tasks_waiting < 1:
+                await anyio.sleep(0.01)
+            with pytest.raises(Overloaded, match="1 requests wait for a worker thread"):
+                gate.admit()
+            ThreadPoolGate(2).admit()  # a longer queue still has room
+            release.set()
+
+    anyio.run(main)
+    assert shed == ["threads"]
+
+
+def test_uploads_are_refused_while_the_thread_pool_queue_is_full_and_small_decodes_still_answer(
+    client, engine, monkeypatch, digit_png
+):
+    import anyio
+
+    from app.batching import ThreadPoolGate
+
+    monkeypatch.setattr(engine, "threads", ThreadPoolGate(1))
+    monkeypatch.setattr(engine.model("digits").compiled, "_threads", ThreadPoolGate(1))
+    release = threading.Event()
+
+    async def tokens(n: int) -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = n
+
+    async def waiting() -> int:
+        return anyio.to_thread.current_default_thread_limiter().statistics().tasks_waiting
+
+    client.portal.call(tokens, 1)
+    try:
+        client.portal.start_task_soon(anyio.to_thread.run_sync, release.wait)  # the only thread, held
+        client.portal.start_task_soon(anyio.to_thread.run_sync, lambda: None)  # one waits for it
+        wait_until(lambda: client.portal.call(waiting) == 1)
+        files = {"image": ("digit.png", digit_png, "image/png")}
+        refused = client.post("/encode", files=files, data={"model": "digits"})
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert "wait for a worker thread" in refused.json()["detail"]
+        eight = client.post("/decode", json={"model": "digits", "latents": [[0.0] * DIGITS_LATENT] * 8})
+        assert eight.status_code == 503  # a decode too large to batch runs in a thread too
+        one = client.post("/decode", json={"model": "digits", "latents": [[0.0] * DIGITS_LATENT]})
+        assert one.status_code == 200  # batched: no worker thread needed
+    finally:
+        release.set()
+        client.portal.call(tokens, 40)
+    assert client.post("/encode", files=files, data={"model": "digits"}).status_code == 200
