@@ -29,7 +29,12 @@ class Settings(BaseSettings):
         "itself; without it the page decodes on the server",
     )
     max_upload_bytes: PositiveInt = Field(10 * 1024 * 1024, description="largest accepted image file (413 above)")
-    max_request_bytes: PositiveInt = Field(64 * 1024 * 1024, description="largest accepted request body (413 above)")
+    max_request_bytes: PositiveInt = Field(
+        64 * 1024 * 1024, description="largest accepted multipart request body, uploads (413 above)"
+    )
+    max_json_bytes: PositiveInt = Field(
+        8 * 1024 * 1024, description="largest accepted body of any other request, JSON of latents (413 above)"
+    )
     max_image_pixels: PositiveInt = Field(
         40_000_000, description="largest accepted width × height, checked before decoding (413 above)"
     )

@@ -52,10 +52,15 @@ def test_the_byte_limit_is_a_setting_reached_through_a_dependency(app, client, s
 
 
 def test_a_body_over_the_request_limit_is_413_before_it_is_read(settings, digit_png, tmp_path):
-    small = create_app(settings.model_copy(update={"max_request_bytes": 5000, "bundles_dir": tmp_path}))
+    limits = {"max_request_bytes": 5000, "max_json_bytes": 2000, "bundles_dir": tmp_path}
+    small = create_app(settings.model_copy(update=limits))
     with TestClient(small) as client:  # no model needed: the 413 comes before any
         files = {"image": ("a.png", digit_png + b"\0" * 6000, "image/png")}
-        assert_error(client.post("/encode", files=files, data={"model": "digits"}), 413, "request body is larger")
+        assert_error(client.post("/encode", files=files, data={"model": "digits"}), 413, "smaller images")
+        within = {"image": ("a.png", digit_png + b"\0" * 3000, "image/png")}  # an upload may exceed the JSON limit
+        assert client.post("/encode", files=within, data={"model": "digits"}).status_code != 413
+        latents = {"model": "digits", "latents": [[0.123456] * 400]}  # 3.6 KB of JSON: over its own limit
+        assert_error(client.post("/decode", json=latents), 413, "larger than 1.95 KB; send fewer or shorter latents")
 
         def chunks():  # no Content-Length: counted while it streams
             for _ in range(10):
