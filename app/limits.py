@@ -43,7 +43,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        limit, detail = self.limits[headers.get(b"content-type", b"").startswith(b"multipart/")]
+        limit, detail = self.limits[headers.get(b"content-type", b"").strip().lower().startswith(b"multipart/")]
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})(

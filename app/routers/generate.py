@@ -8,12 +8,14 @@ load. Their PNGs are encoded on the loop when the answer is small and in the thr
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from app.batching import ThreadPoolGate
 from app.deps import EngineDep, SettingsDep, WorkerThread
 from app.errors import ERROR_RESPONSES
 from app.png import images_and_strip, png_data_url, png_data_urls
@@ -41,9 +43,13 @@ Answer = TypeVar("Answer")
 INLINE_PNG_VALUES = 16_384
 
 
-async def _encoded(build: Callable[[], Answer], values: int) -> Answer:
-    """build() (the answer with its PNGs) on the loop when it holds few pixel values, else in a thread."""
-    return build() if values <= INLINE_PNG_VALUES else await run_in_threadpool(build)
+async def _encoded(build: Callable[[], Answer], values: int, threads: ThreadPoolGate) -> Answer:
+    """build() (the answer with its PNGs) on the loop when it holds few pixel values, else in a thread,
+    when the thread pool's queue has room (503 otherwise)."""
+    if values <= INLINE_PNG_VALUES:
+        return build()
+    threads.admit()
+    return await run_in_threadpool(build)
 
 
 def _images(model: str, images: np.ndarray) -> Images:
@@ -55,7 +61,7 @@ def _images(model: str, images: np.ndarray) -> Images:
 async def decode(body: DecodeRequest, engine: EngineDep) -> Images:
     """Decode 1 to 64 latents into images, and one strip of them side by side."""
     images = await engine.model(body.model).decode(body.latents)
-    return await _encoded(lambda: _images(body.model, images), images.size)
+    return await _encoded(lambda: _images(body.model, images), images.size, engine.threads)
 
 
 @router.post("/sample", dependencies=[WorkerThread])
@@ -76,7 +82,8 @@ async def edit(body: EditRequest, engine: EngineDep) -> EditResponse:
         [(Direction(e.attribute, e.vector), e.scale) for e in body.edits],
         None if sweep is None else (Direction(sweep.attribute, sweep.vector), sweep.start, sweep.stop, sweep.steps),
     )
-    return await _encoded(lambda: _edit_response(body.model, edited), _values(edited.image, edited.sweep_images))
+    answer = partial(_edit_response, body.model, edited)
+    return await _encoded(answer, _values(edited.image, edited.sweep_images), engine.threads)
 
 
 def _values(*arrays: np.ndarray | None) -> int:
@@ -118,7 +125,7 @@ async def json_only(request: Request) -> None:
 async def interpolate(body: InterpolateRequest, engine: EngineDep) -> InterpolateResponse:
     """Walk from one latent to another in `steps` points by slerp (default) or lerp, and decode the path."""
     path = await engine.model(body.model).interpolate(body.start, body.end, body.steps, body.method)
-    return await _encoded(lambda: _interpolation(body.model, body.method, path), path.images.size)
+    return await _encoded(lambda: _interpolation(body.model, body.method, path), path.images.size, engine.threads)
 
 
 @router.post("/interpolate/images", dependencies=[WorkerThread])

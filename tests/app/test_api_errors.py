@@ -59,6 +59,8 @@ def test_a_body_over_the_request_limit_is_413_before_it_is_read(settings, digit_
         assert_error(client.post("/encode", files=files, data={"model": "digits"}), 413, "smaller images")
         within = {"image": ("a.png", digit_png + b"\0" * 3000, "image/png")}  # an upload may exceed the JSON limit
         assert client.post("/encode", files=within, data={"model": "digits"}).status_code != 413
+        shouted = {"content-type": "Multipart/Form-Data; boundary=x"}  # media types are case-insensitive
+        assert client.post("/encode", content=b"x" * 3000, headers=shouted).status_code != 413
         latents = {"model": "digits", "latents": [[0.123456] * 400]}  # 3.6 KB of JSON: over its own limit
         assert_error(client.post("/decode", json=latents), 413, "larger than 1.95 KB; send fewer or shorter latents")
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from app_fixtures import DIGITS_LATENT
+from app_fixtures import DIGITS_LATENT, FACES_LATENT
 
 from app.batching import BatchObserver, Lane, MicroBatcher
 from app.exceptions import Overloaded
@@ -226,6 +226,8 @@ def test_uploads_are_refused_while_the_thread_pool_queue_is_full_and_small_decod
         assert eight.status_code == 503  # a decode too large to batch runs in a thread too
         one = client.post("/decode", json={"model": "digits", "latents": [[0.0] * DIGITS_LATENT]})
         assert one.status_code == 200  # batched: no worker thread needed
+        two_faces = client.post("/decode", json={"model": "faces", "latents": [[0.0] * FACES_LATENT] * 2})
+        assert two_faces.status_code == 503  # batched, but their PNGs are written in a thread
     finally:
         release.set()
         client.portal.call(tokens, 40)
