@@ -105,7 +105,9 @@ class CompiledModel:
         observe: InferenceObserver | None = None,
         queueing: Queueing | None = None,
         batches: BatchObserver | None = None,
+        threads: ThreadPoolGate | None = None,
     ):
+        """`threads`: the process's gate to the worker-thread pool, shared with the routes (Engine)."""
         self.bundle, self.device, self.observe = bundle, device, observe
         queueing = queueing or Queueing()
         config = bundle.config.model
@@ -130,7 +132,7 @@ class CompiledModel:
             )
             for operation in ("encode", "decode")
         }
-        self._threads = ThreadPoolGate(queueing.thread_queue, batches or BatchObserver())
+        self._threads = threads or ThreadPoolGate(queueing.thread_queue, batches or BatchObserver())
         self._expensive = Lane(
             f"{bundle.name}/likelihood", capacity=1, max_waiting=queueing.expensive_queue, observer=batches
         )

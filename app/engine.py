@@ -67,7 +67,9 @@ class Engine:
     def _load_one(self, directory: Path, warm_up: bool) -> None:
         began = time.perf_counter()
         try:
-            compiled = CompiledModel(load_bundle(directory), self.device, self.observe, self.queueing, self.batches)
+            compiled = CompiledModel(
+                load_bundle(directory), self.device, self.observe, self.queueing, self.batches, self.threads
+            )
             if warm_up:
                 compiled.warm_up()
         except Exception as error:  # a broken bundle must not take the others down

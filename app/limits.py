@@ -30,11 +30,12 @@ class BodyLimitMiddleware:
 
     def __init__(self, app: ASGIApp, limit: int, json_limit: int | None = None) -> None:
         self.app = app
-        self.limits = {
+        json_limit = json_limit or limit
+        self.limits = {  # keyed by "is it multipart?"
             True: (limit, f"the request body is larger than {readable_size(limit)}; send fewer or smaller images"),
             False: (
-                json_limit or limit,
-                f"the request body is larger than {readable_size(json_limit or limit)}; send fewer or shorter latents",
+                json_limit,
+                f"the request body is larger than {readable_size(json_limit)}; send fewer or shorter latents",
             ),
         }
 
@@ -96,6 +97,6 @@ class PixelBudget:
 
     @property
     def in_use(self) -> int:
-        """Pixels held now (for tests and metrics)."""
+        """Pixels held now (the tests read it)."""
         with self._room:
             return self._used
