@@ -96,23 +96,28 @@ class MicroBatcher:
     def _serve(self) -> None:
         while True:
             # A request whose caller gave up (its task cancelled, and with it the future) is dropped;
-            # the others' futures now run and can no longer be cancelled, so answering them cannot fail
-            # and end this thread, which would leave every later request of the model waiting.
+            # the others' futures now run and can no longer be cancelled.
             batch = [r for r in self._gather() if r.answer.set_running_or_notify_cancel()]
-            if not batch:
-                continue
-            try:
-                outputs = self.run(np.concatenate([r.rows for r in batch]))
-            except Exception as error:  # every request of the batch learns why
-                for request in batch:
-                    request.answer.set_exception(error)
-                continue
-            self.observer.batch(self.name, sum(len(r.rows) for r in batch))
+            if batch:
+                self._answer(batch)
+
+    def _answer(self, batch: list[_Request]) -> None:
+        """Runs the batch once and gives every request its own rows. Nothing may escape: an exception
+        would end this thread, the model's only worker for the operation, and every later request
+        would wait for ever; so whatever fails (the operation, splitting its outputs, an observer)
+        becomes every unanswered request's exception."""
+        try:
+            outputs = self.run(np.concatenate([r.rows for r in batch]))
             start = 0
             for request in batch:
                 end = start + len(request.rows)
                 request.answer.set_result([out[start:end] for out in outputs])
                 start = end
+            self.observer.batch(self.name, sum(len(r.rows) for r in batch))
+        except Exception as error:  # every request of the batch not yet answered learns why
+            for request in batch:
+                if not request.answer.done():
+                    request.answer.set_exception(error)
 
 
 class Lane:

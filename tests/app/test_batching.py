@@ -84,6 +84,29 @@ def test_a_failing_call_fails_every_request_of_its_batch_and_the_next_batch_runs
     np.testing.assert_array_equal(batcher(np.ones((3, 1)))[0], np.ones((3, 1)))
 
 
+def test_whatever_fails_after_the_call_fails_its_requests_and_the_worker_keeps_serving():
+    """Splitting the outputs or a metrics hook failing must not end the model's only worker thread."""
+    observed = []
+
+    def observe(operation, rows):
+        observed.append(rows)
+        if len(observed) == 1:
+            raise RuntimeError("metrics hook broke")
+
+    batcher = MicroBatcher(
+        "split",
+        lambda rows: [rows.sum()] if rows.sum() < 0 else [rows],
+        max_rows=8,
+        observer=BatchObserver(batch=observe),
+    )
+    with pytest.raises(IndexError):  # a 0-d output cannot be split into rows
+        batcher.submit(np.full((2, 1), -1.0)).result(timeout=10)
+    # Answered before the hook broke, and the worker still serves (a dead worker: a timeout, not a hang).
+    np.testing.assert_array_equal(batcher.submit(np.ones((1, 1))).result(timeout=10)[0], np.ones((1, 1)))
+    np.testing.assert_array_equal(batcher.submit(np.ones((3, 1))).result(timeout=10)[0], np.ones((3, 1)))
+    assert observed == [1, 3]
+
+
 def test_a_request_given_up_while_it_waits_is_dropped_and_the_batcher_keeps_serving():
     sizes, gate = [], threading.Event()
     batcher = MicroBatcher("abandoned", gated(sizes, gate), max_rows=64, max_wait=0.05)
