@@ -3,8 +3,8 @@
 Every function has a fully static input signature, and batches are padded up to a bucket size, so
 after warm-up no request traces a graph or meets a new tensor shape; importance samples are drawn in
 chunks of a fixed size inside one graph. Encoding and decoding are micro-batched (app/batching.py):
-concurrent requests share one call. The expensive operations (many importance samples, posterior
-samples) run one at a time in their own lane, so they never hold up the cheap ones, and both refuse
+concurrent requests share one call. The expensive operations (more than 100 importance samples, more
+than 16 posterior samples) run one at a time in their own lane, so they never hold up the cheap ones, and both refuse
 work beyond their queue bounds. Takes and returns numpy:
 
     inputs   (B, H, W, C) float32   what the model reads (the likelihood's serving inputs)
@@ -36,6 +36,11 @@ SAMPLE_BUCKETS = (16, 64)  # posterior samples drawn for `samples=n`, n ≤ 64; 
 # runs in the request's own thread: gathering it with others only made it wait for the batching thread
 # (measured with bench/wrk_bench.sh: 16-frame sweeps 316 req/s alone, 194 through the batcher).
 DIRECT_ROWS = 8
+# A log-likelihood of up to this many importance samples (every upload's estimate: the page asks 50) takes
+# its turn with the decodes; more (the bound chart's k up to 5000) goes to the expensive lane. Measured
+# alone: 2 ms for a digit at k = 100, 25 ms for a face at k = 50 and 48 ms at k = 100 (faces decode 10
+# samples per chunk), the longest a face's decode then waits behind it.
+CHEAP_IMPORTANCE_SAMPLES = 100
 POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
 
 InferenceObserver = Callable[[str, str, float], None]  # (model, operation, seconds), e.g. a Prometheus histogram
@@ -255,9 +260,8 @@ class CompiledModel:
         with the same seed are exactly the k of a smaller one."""
         chunks = math.ceil(k / self.chunk)
         seeds = np.stack([np.full(chunks, seed, np.int64), np.arange(chunks, dtype=np.int64)], axis=1)
-        # One chunk (k ≤ 100 for digits: every upload's log p(x)) costs about a decode of `chunk` images
-        # and takes its turn with them; more (bounds up to k = 5000) is what the expensive lane is for.
-        with self._inline("log_weights") if chunks == 1 else self._running("log_weights"):
+        cheap = k <= CHEAP_IMPORTANCE_SAMPLES
+        with self._inline("log_weights") if cheap else self._running("log_weights"):
             log_w = self._log_weights(inputs.astype(np.float32), seeds).numpy()  # (chunks, chunk, 1)
         return log_w.reshape(-1)[:k].astype(np.float64)
 

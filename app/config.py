@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     )
     expensive_queue: PositiveInt = Field(
         8,
-        description="log-likelihood and posterior-sample requests waiting per model before 503 (one runs at a time)",
+        description="log-likelihoods with k > 100 (bounds) and requests for more than 16 posterior samples waiting "
+        "per model before 503 (one runs at a time)",
     )
     thread_queue: PositiveInt = Field(
         64,

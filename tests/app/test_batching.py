@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from app_fixtures import DIGITS_LATENT, FACES_LATENT
+from app_fixtures import DIGITS_LATENT, FACES_LATENT, encode_image
 
 from app.batching import BatchObserver, Lane, MicroBatcher
 from app.exceptions import Overloaded
@@ -174,8 +174,9 @@ def test_an_overloaded_model_answers_503_with_retry_after(client, engine, monkey
 
 
 def test_what_every_upload_asks_does_not_wait_in_the_expensive_lane(client, engine, monkeypatch, digit_png):
-    """k ≤ one chunk (every upload's log p(x)) and the page's 16 posterior samples run with the decodes;
-    bounds up to k = 5000 and more samples take the lane."""
+    """k ≤ 100 (every upload's log p(x)) and the page's 16 posterior samples run with the decodes, for
+    the digits (k = 100: one chunk) and the faces (k = 50: five) alike; bounds up to k = 5000 and more
+    samples take the lane."""
 
     class Full:
         def __enter__(self):
@@ -185,8 +186,12 @@ def test_what_every_upload_asks_does_not_wait_in_the_expensive_lane(client, engi
             return False
 
     monkeypatch.setattr(engine.model("digits").compiled, "_expensive", Full())
+    monkeypatch.setattr(engine.model("faces").compiled, "_expensive", Full())
+    photo = encode_image(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    face = {"image": ("f.png", photo, "image/png")}
+    assert client.post("/encode", data={"model": "faces", "k": "50", "samples": "16"}, files=face).status_code == 200
     files = {"image": ("d.png", digit_png, "image/png")}
-    assert client.post("/encode", data={"model": "digits", "k": "50", "samples": "16"}, files=files).status_code == 200
+    assert client.post("/encode", data={"model": "digits", "k": "100", "samples": "16"}, files=files).status_code == 200
     for expensive in ({"bounds": "true"}, {"samples": "17"}):
         refused = client.post("/encode", data={"model": "digits", "k": "50", **expensive}, files=files)
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
