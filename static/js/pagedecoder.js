@@ -3,8 +3,9 @@
  * The service serves every bundle's decoder as ONNX (GET /models/{name}/decoder.onnx, converted from
  * the very function /decode runs) and ONNX Runtime Web from npm (the page's data-onnx-runtime). When
  * both load, /edit, /interpolate and /decode requests with JSON latents are answered here, in the
- * same shape as the server's answers; otherwise, or for anything the page cannot answer (an unknown
- * attribute, a latent of the wrong size), they go to the server, which stays the reference. The
+ * same shape as the server's answers; until then (the runtime is ~14 MB of WebAssembly), when they do
+ * not load, or for anything the page cannot answer (an unknown attribute, a latent of the wrong size),
+ * they go to the server, which stays the reference: a request never waits for the download. The
  * footer says which path decodes. The runtime runs on WebAssembly with one thread: threads need
  * cross-origin isolation, and one thread decodes a digit in well under a millisecond.
  */
@@ -14,7 +15,7 @@ import { editedLatent, fitsModel, pathLatents, rgbaPixels, sweepLatents } from "
 const LOCAL_PATHS = new Set(["edit", "interpolate", "decode"]);
 
 /** Loads ONNX Runtime Web from `moduleUrl` (its .wasm files lie beside it). */
-async function loadRuntime(moduleUrl) {
+async function loadOnnxRuntime(moduleUrl) {
   const ort = await import(moduleUrl);
   ort.env.wasm.wasmPaths = new URL(".", new URL(moduleUrl, document.baseURI)).href;
   ort.env.wasm.numThreads = 1;
@@ -95,11 +96,18 @@ async function answer(decoder, path, body) {
   return { model: model.name, latent, image, sweep: { scales: sweep.scales, ...frames } };
 }
 
-/** Page decoding for `runtimeUrl` (empty: none). `decoderFor(model)` resolves to the model's decoder
- * or null; `wrap(api)` answers what it can in the page; `describe(model)` is the footer's sentence. */
-export function createPageDecoding({ runtimeUrl, fetch: fetchImpl = (...args) => globalThis.fetch(...args) }) {
+/** Page decoding for `runtimeUrl` (empty: none). `decoderFor(model)` starts loading the model's decoder
+ * and resolves to it or null; `wrap(api)` answers what it can in the page with the decoders loaded so
+ * far; `describe(model)` is the footer's sentence. `loadRuntime(url)` resolves to the runtime's module
+ * (tests give their own). */
+export function createPageDecoding({
+  runtimeUrl,
+  fetch: fetchImpl = (...args) => globalThis.fetch(...args),
+  loadRuntime = loadOnnxRuntime,
+}) {
   let runtime = null;
-  const decoders = new Map();
+  const decoders = new Map(); // model name → the promise of its decoder (null when it cannot load)
+  const ready = new Map(); // model name → its decoder, once loaded: the only ones requests use
   const problems = new Map();
 
   function decoderFor(model) {
@@ -109,7 +117,9 @@ export function createPageDecoding({ runtimeUrl, fetch: fetchImpl = (...args) =>
         if (!runtimeUrl) throw new Error("ONNX Runtime Web is not installed on this server");
         if (!model.decoder) throw new Error("this model's bundle has no decoder for the browser");
         runtime = runtime || loadRuntime(runtimeUrl);
-        return createModelDecoder(await runtime, model, fetchImpl);
+        const decoder = await createModelDecoder(await runtime, model, fetchImpl);
+        ready.set(model.name, decoder);
+        return decoder;
       })().catch((err) => {
         problems.set(model.name, err.message || String(err));
         return null;
@@ -119,12 +129,13 @@ export function createPageDecoding({ runtimeUrl, fetch: fetchImpl = (...args) =>
     return decoders.get(model.name);
   }
 
-  /** The API, with edits, paths and decodes of JSON latents answered in the page when it can. */
+  /** The API, with edits, paths and decodes of JSON latents answered in the page when it can. A
+   * decoder still loading is not waited for: the server answers meanwhile. */
   function wrap(api) {
     return async function pageFirst(path, options = {}) {
-      if (LOCAL_PATHS.has(path) && options.json && decoders.has(options.json.model)) {
-        const decoder = await decoders.get(options.json.model);
-        const local = decoder ? await answer(decoder, path, options.json).catch(() => null) : null;
+      const decoder = LOCAL_PATHS.has(path) && options.json ? ready.get(options.json.model) : undefined;
+      if (decoder) {
+        const local = await answer(decoder, path, options.json).catch(() => null);
         if (local) return local;
       }
       return api(path, options);

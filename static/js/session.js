@@ -62,14 +62,17 @@ export function createSession({ store, api, feedback }) {
     feedback.announce(`Encoded. log p(x) is about ${formatNumber(result.log_likelihood)} nats.`);
   }
 
-  /** Makes `latent` current without an input image: shows `image`, or its decoded image if none. */
+  /** Makes `latent` current without an input image: shows `image`, or its decoded image if none. The
+   * decode runs in the input lane, so a drawing sent meanwhile (while a link's latent decodes) wins. */
   async function setCurrentLatent(latent, image) {
     const values = Array.from(latent);
-    inputLane.cancel(); // an encode still in flight must not replace this latent
     let shown = image || null;
-    if (!shown) {
+    if (shown) {
+      inputLane.cancel(); // an encode still in flight must not replace this latent
+    } else {
       const model = store.state.model.name;
-      const result = await feedback.track(INPUT_PANEL, api("decode", { json: { model, latents: [values] } }));
+      const json = { model, latents: [values] };
+      const result = await feedback.track(INPUT_PANEL, inputLane((signal) => api("decode", { json, signal })));
       if (!result || store.state.model.name !== model) return;
       shown = result.images[0];
     }

@@ -257,7 +257,10 @@ def test_shared_link_restores_model_latent_and_edits(page: Page, new_page):
     assert latent(shared) == pytest.approx(latent(page), abs=1e-6)
     assert shared.evaluate("window.latentLab.state.edits.map(e => [e.name, e.scale])") == [["0", 1.5], ["3", -0.7]]
     expect(shared.locator("#sliders output")).to_have_text(["+1.5", "−0.7"])
-    expect(shared.locator("#edited-view")).to_have_attribute("src", edited)
+    # the same picture: decoded in the page or, while its decoder still loads, on the server (up to rounding)
+    expect(shared.locator("#edited-view")).to_have_attribute("alt", "The input edited with 0 +1.5, 3 −0.7")
+    expect(shared.locator("#edit-panel")).not_to_have_attribute("aria-busy", "true")
+    assert np.abs(pixels(src(shared, "#edited-view")) - pixels(edited)).max() <= 2
     assert shared.console.errors == []
 
     # the link names the weights; opened after a retraining (another version) the latent is still shown,
@@ -269,6 +272,36 @@ def test_shared_link_restores_model_latent_and_edits(page: Page, new_page):
     stale.wait_for_selector("body[data-ready=true]")
     expect(stale.locator("#alert")).to_contain_text("another version of the digits model")
     assert latent(stale) == pytest.approx(latent(page), abs=1e-6)
+
+
+def test_a_drawing_made_while_a_shared_latent_decodes_stays_the_input(page: Page, new_page):
+    """The link's latent is decoded on the server (the page's decoder blocked) and its answer held back
+    until a drawing has been encoded: the drawing, the newer input, stays."""
+    open_demo(page)
+    link = page.evaluate("location.href")
+    assert "z=" in link
+    shared = new_page()
+    shared.route("**/vendor/onnxruntime-web/**", lambda route: route.fulfill(status=404, body=""))
+    held = []
+    shared.route("**/decode", lambda route: held.append(route))
+    settled = []
+    for event in ("requestfinished", "requestfailed"):
+        shared.on(event, lambda request: settled.append(request) if request.url.endswith("/decode") else None)
+    with shared.expect_request("**/decode"):
+        shared.goto(link)
+    draw(shared, SEVEN)
+    expect(shared.locator("#loglik")).to_have_text(NUMBER)
+    drawn = latent(shared)
+    for route in held:
+        try:
+            route.continue_()
+        except Exception:  # the page gave up on the request when the drawing was sent: nothing to answer
+            pass
+    shared.wait_for_selector("body[data-ready=true]")
+    assert settled, "the link's /decode never settled"
+    expect(shared.locator("#input-caption")).to_have_text("Model sees")
+    assert latent(shared) == drawn
+    assert [e for e in shared.console.errors if "Failed to load resource" not in e] == []
 
 
 def test_bad_upload_shows_a_plain_error(page: Page):

@@ -73,3 +73,16 @@ def test_without_the_runtime_the_page_decodes_on_the_server_and_says_so(page: Pa
     expect(page.locator("#edited-view")).not_to_have_attribute("src", before)
     expect(page.locator("#alert")).to_be_empty()  # no error for the person: the server path just works
     assert [e for e in page.console.errors if "Failed to load resource" not in e] == []
+
+
+def test_while_the_runtime_downloads_slider_edits_are_decoded_on_the_server(page: Page):
+    """A download that stalls holds no request back: the server answers until the page's decoder is ready."""
+    page.route("**/vendor/onnxruntime-web/**", lambda route: None)  # never answered: a stalled download
+    open_demo(page)
+    expect(page.locator("#decoding-path")).to_have_text("Decoding on the server while the in-page decoder loads.")
+    before = page.locator("#edited-view").get_attribute("src")
+    with page.expect_request("**/edit"):
+        page.locator("#sliders input[type=range]").first.fill("2")
+    expect(page.locator("#edited-view")).not_to_have_attribute("src", before)
+    expect(page.locator("#alert")).to_be_empty()
+    assert page.console.errors == []
