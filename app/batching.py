@@ -45,6 +45,9 @@ class _Request:
     answer: Future = field(default_factory=Future)
 
 
+_STOP = _Request(np.empty((0, 0), np.float32))  # queued by close(): the worker ends after the requests before it
+
+
 class MicroBatcher:
     """One operation, gathered: `batcher(rows)` → that operation's outputs for exactly those rows."""
 
@@ -80,11 +83,12 @@ class MicroBatcher:
 
     def _gather(self) -> list[_Request]:
         """The first waiting request and whatever else arrives within max_wait, until the batch holds
-        max_rows rows or more (a request is never split, so the last one may carry it past)."""
+        max_rows rows or more (a request is never split, so the last one may carry it past), or until
+        close() asks the worker to stop."""
         batch = [self._waiting.get()]
         rows = len(batch[0].rows)
         deadline = time.perf_counter() + self.max_wait
-        while rows < self.max_rows:
+        while rows < self.max_rows and batch[-1] is not _STOP:
             try:
                 nxt = self._waiting.get(timeout=max(0.0, deadline - time.perf_counter()))
             except queue.Empty:
@@ -93,11 +97,19 @@ class MicroBatcher:
             rows += len(nxt.rows)
         return batch
 
+    def close(self) -> None:
+        """Ends the worker thread once the requests already waiting are answered; for a model that is
+        dropped (a bundle whose warm-up failed), whose thread would otherwise hold it for ever."""
+        self._waiting.put(_STOP)
+
     def _serve(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
+            batch = self._gather()
+            stopping = batch[-1] is _STOP
             # A request whose caller gave up (its task cancelled, and with it the future) is dropped;
             # the others' futures now run and can no longer be cancelled.
-            batch = [r for r in self._gather() if r.answer.set_running_or_notify_cancel()]
+            batch = [r for r in batch if r is not _STOP and r.answer.set_running_or_notify_cancel()]
             if batch:
                 self._answer(batch)
 

@@ -146,6 +146,12 @@ class CompiledModel:
             # function (one per bucket and model) as "frequent retracing" and warn.
             function._omit_frequent_tracing_warning = True
 
+    def close(self) -> None:
+        """Ends the batching threads (after what already waits); the model serves no more encodes or
+        decodes. For a model the engine drops, so that nothing holds its weights."""
+        for batcher in self._batchers.values():
+            batcher.close()
+
     def functions(self) -> list[Callable]:
         return [
             *self._encode.values(),

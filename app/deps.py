@@ -22,7 +22,7 @@ LOADING_RETRY_SECONDS = 5  # about half the time models take to load and warm up
 
 
 async def get_engine(request: Request) -> Engine:
-    """The loaded engine; 503 while the models are still loading."""
+    """The loaded engine; 503 while the models are still loading, or when none could be loaded."""
     engine: Engine | None = getattr(request.app.state, "engine", None)
     if engine is None or not engine.ready:
         raise HTTPException(
@@ -30,6 +30,8 @@ async def get_engine(request: Request) -> Engine:
             detail="the models are still loading; retry in a few seconds (GET /readyz says when)",
             headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
         )
+    if not engine.names:  # the server's failure, not the client's: no 404 "unknown model"
+        raise HTTPException(status_code=503, detail=engine.nothing_loaded())
     return engine
 
 

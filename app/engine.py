@@ -66,17 +66,21 @@ class Engine:
 
     def _load_one(self, directory: Path, warm_up: bool) -> None:
         began = time.perf_counter()
+        compiled = None
         try:
             compiled = CompiledModel(
                 load_bundle(directory), self.device, self.observe, self.queueing, self.batches, self.threads
             )
             if warm_up:
                 compiled.warm_up()
+            served = ServedModel(compiled, self.limits)
         except Exception as error:  # a broken bundle must not take the others down
             log.error("skipping bundle %s: %s", directory.name, error)
             self.failures[directory.name] = str(error)
+            if compiled is not None:
+                compiled.close()  # its batching threads would hold its weights for the process's life
             return
-        self._models[compiled.bundle.name] = ServedModel(compiled, self.limits)
+        self._models[compiled.bundle.name] = served
         log.info("loaded model %s on %s in %.1f s", compiled.bundle.name, self.device, time.perf_counter() - began)
 
     @property
@@ -87,6 +91,11 @@ class Engine:
     @property
     def names(self) -> list[str]:
         return list(self._models)
+
+    def nothing_loaded(self) -> str:
+        """Why a ready engine serves no model, for a 503."""
+        skipped = "; ".join(f"{name}: {why}" for name, why in self.failures.items())
+        return f"no model could be loaded from {self.bundles_dir}" + (f" ({skipped})" if skipped else "")
 
     def model(self, name: str) -> ServedModel:
         """The served model called `name`, or UnknownModel listing the ones there are."""

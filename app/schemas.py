@@ -62,6 +62,11 @@ class Message(BaseModel):
 class Status(BaseModel):
     status: str = Field(description='"ok" (/healthz) or "ready" (/readyz)', examples=["ok"])
     models: list[str] = Field(default_factory=list, description="models being served", examples=[["digits"]])
+    skipped: dict[str, str] = Field(
+        default_factory=dict,
+        description="/readyz: bundles that could not be loaded, each with why (the server log says more)",
+        examples=[{}],
+    )
 
 
 # ---- /models ----

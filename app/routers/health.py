@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.deps import LOADING_RETRY_SECONDS
 from app.schemas import Message, Status
 
 router = APIRouter(tags=["operations"])
@@ -20,13 +21,18 @@ async def healthz() -> Status:
 
 @router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or no model could be loaded"}})
 async def readyz(request: Request) -> Status:
-    """200 once every model is loaded and warm; 503 before, or when no bundle could be loaded."""
+    """200 once every bundle is loaded and warm, or skipped because it is broken (named in `skipped`,
+    with why); 503 before (with Retry-After), or when no bundle could be loaded."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None or not engine.ready:
-        return JSONResponse({"detail": "the models are still loading"}, status_code=503)
+        return JSONResponse(
+            {"detail": "the models are still loading"},
+            status_code=503,
+            headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
+        )
     if not engine.names:
-        return JSONResponse({"detail": f"no model could be loaded from {engine.bundles_dir}"}, status_code=503)
-    return Status(status="ready", models=engine.names)
+        return JSONResponse({"detail": engine.nothing_loaded()}, status_code=503)
+    return Status(status="ready", models=engine.names, skipped=engine.failures)
 
 
 @router.get(

@@ -52,8 +52,10 @@ def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
 
 
 def test_health_and_readiness(client):
-    assert client.get("/healthz").json() == {"status": "ok", "models": []}
-    assert client.get("/readyz").json() == {"status": "ready", "models": ["digits", "faces"]}
+    assert client.get("/healthz").json() == {"status": "ok", "models": [], "skipped": {}}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["models"] == ["digits", "faces"]
+    assert list(ready["skipped"]) == ["broken"] and "weights" in ready["skipped"]["broken"]  # and why
 
 
 def test_what_loading_leaves_alive_is_frozen_out_of_garbage_collection(settings):
@@ -68,13 +70,41 @@ def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
     app = create_app(settings.model_copy(update={"bundles_dir": tmp_path}))
     unstarted = TestClient(app)  # no `with`: the lifespan has not run
     assert unstarted.get("/healthz").status_code == 200
-    assert unstarted.get("/readyz").status_code == 503
+    loading = unstarted.get("/readyz")
+    assert loading.status_code == 503 and loading.headers["retry-after"] == "5"
     response = unstarted.post("/decode", json={"model": "digits", "latents": [[0.0]]})
     assert response.status_code == 503 and "still loading" in response.json()["detail"]
     assert response.headers["retry-after"] == "5"
     with TestClient(app) as client:  # started, but the directory holds no bundle
         response = client.get("/readyz")
         assert response.status_code == 503 and "no model could be loaded" in response.json()["detail"]
+        # The server's failure, not the client's: not a 404 "unknown model".
+        response = client.post("/decode", json={"model": "digits", "latents": [[0.0]]})
+        assert response.status_code == 503 and "no model could be loaded" in response.json()["detail"]
+
+
+def test_a_bundle_that_fails_to_warm_up_is_skipped_and_its_threads_end(bundles_dir, monkeypatch):
+    from app.compiled import CompiledModel
+    from app.engine import Engine
+
+    warm_up, dropped = CompiledModel.warm_up, []
+
+    def failing_for_faces(self):
+        if self.bundle.name == "faces":
+            dropped.append(self)
+            raise RuntimeError("out of memory")
+        warm_up(self)
+
+    monkeypatch.setattr(CompiledModel, "warm_up", failing_for_faces)
+    engine = Engine(bundles_dir)
+    engine.load(warm_up=True)
+    assert engine.names == ["digits"] and engine.failures["faces"] == "out of memory"
+    workers = [batcher._worker for batcher in dropped[0]._batchers.values()]
+    for worker in workers:
+        worker.join(timeout=10)
+    assert not any(worker.is_alive() for worker in workers), "the skipped model's batching threads still run"
+    digits = engine.model("digits").compiled
+    assert all(batcher._worker.is_alive() for batcher in digits._batchers.values())
 
 
 def test_background_loading_answers_at_once_and_becomes_ready(bundles_dir):

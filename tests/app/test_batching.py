@@ -107,6 +107,20 @@ def test_whatever_fails_after_the_call_fails_its_requests_and_the_worker_keeps_s
     assert observed == [1, 3]
 
 
+def test_close_answers_what_waits_then_ends_the_worker():
+    sizes, gate = [], threading.Event()
+    batcher = MicroBatcher("closing", gated(sizes, gate), max_rows=1, max_wait=0.0)
+    running = batcher.submit(np.ones((1, 2)))
+    wait_until(lambda: sizes)  # held at the gate
+    waiting = batcher.submit(np.full((1, 2), 2.0))
+    batcher.close()
+    gate.set()
+    np.testing.assert_array_equal(running.result(timeout=10)[0], np.full((1, 2), 2.0))
+    np.testing.assert_array_equal(waiting.result(timeout=10)[0], np.full((1, 2), 4.0))
+    batcher._worker.join(timeout=10)
+    assert not batcher._worker.is_alive()
+
+
 def test_a_request_given_up_while_it_waits_is_dropped_and_the_batcher_keeps_serving():
     sizes, gate = [], threading.Event()
     batcher = MicroBatcher("abandoned", gated(sizes, gate), max_rows=64, max_wait=0.05)
