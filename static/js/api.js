@@ -1,19 +1,33 @@
 /* The JSON API of app/, and its errors in plain words.
  *
- * `createApi()` returns one function, `api(path, {json, form, signal})`: GET without a body, POST with
- * a JSON or multipart body, the parsed JSON answer back. Every failure becomes an ApiError whose
- * message a person can read (the server's {"detail": …}, pydantic's list of field errors, or a
+ * `createApi()` returns one function, `api(path, {json, form, signal, retries})`: GET without a body,
+ * POST with a JSON or multipart body, the parsed JSON answer back. Every failure becomes an ApiError
+ * whose message a person can read (the server's {"detail": …}, pydantic's list of field errors, or a
  * sentence for the status), except an abort, which stays an AbortError so request lanes can drop it.
- * No DOM: the fetch function can be swapped, so Node's test runner checks this module as it is.
+ * A 503 with a short Retry-After (a queue that is full for a moment) is sent again after that wait, a
+ * few times, unless the caller says `retries: 0`. No DOM: the fetch function can be swapped, so Node's
+ * test runner checks this module as it is.
  */
 
-/** A failed request: `message` is for people, `status` the HTTP status (0: no answer at all). */
+import { API_RETRIES, API_RETRY_MAX_WAIT_S } from "./constants.js";
+
+/** A failed request: `message` is for people, `status` the HTTP status (0: no answer at all),
+ * `retryAfter` the seconds the server asked to wait before trying again (null: it did not say). */
 export class ApiError extends Error {
-  constructor(message, status = 0) {
+  constructor(message, status = 0, retryAfter = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** A Retry-After header in seconds; null when there is none or it is no number of seconds (the
+ * HTTP-date form, which this service never sends, included). */
+export function parseRetryAfter(value) {
+  if (value === null || value === undefined || String(value).trim() === "") return null;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
 /** Where a pydantic error sits, without the parts that only say which part of the request it was. */
@@ -55,9 +69,37 @@ function parseJson(text) {
   }
 }
 
+function abortError() {
+  return new DOMException("The request was aborted.", "AbortError");
+}
+
+/** Resolves after `ms`; rejects with an AbortError as soon as `signal` aborts. */
+function wait(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) {
+      reject(abortError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A failure worth sending again: the server asked for a short wait. */
+function isShortRetry(err) {
+  return err instanceof ApiError && err.status === 503 && err.retryAfter !== null && err.retryAfter <= API_RETRY_MAX_WAIT_S;
+}
+
 /** fetch + JSON + readable errors. `fetch` is looked up at call time unless one is given. */
 export function createApi({ fetch: fetchImpl = (...args) => globalThis.fetch(...args) } = {}) {
-  return async function api(path, options = {}) {
+  async function requestOnce(path, options) {
     let response;
     try {
       response = await fetchImpl(path, requestInit(options));
@@ -66,8 +108,25 @@ export function createApi({ fetch: fetchImpl = (...args) => globalThis.fetch(...
       throw new ApiError("Could not reach the server. Is it still running?");
     }
     const body = parseJson(await response.text());
-    if (!response.ok) throw new ApiError(describeError(response.status, body), response.status);
+    if (!response.ok) {
+      const retryAfter = parseRetryAfter(response.headers && response.headers.get("Retry-After"));
+      throw new ApiError(describeError(response.status, body), response.status, retryAfter);
+    }
     if (body === null) throw new ApiError("The server sent an answer this page cannot read.");
     return body;
+  }
+
+  // Sending a request again is safe: every endpoint of app/ is free of side effects (it reads the
+  // models and computes an answer; nothing is stored), so a retried request changes nothing twice.
+  return async function api(path, options = {}) {
+    const { retries = API_RETRIES, signal } = options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await requestOnce(path, options);
+      } catch (err) {
+        if (attempt >= retries || !isShortRetry(err)) throw err;
+        await wait(err.retryAfter * 1000, signal);
+      }
+    }
   };
 }

@@ -22,9 +22,15 @@ export const SPINNER_DELAY_MS = 150;
 /** "Link copied" turns back into "Copy link" after this. */
 export const COPY_FEEDBACK_MS = 2000;
 
-/** While the service loads its models it answers 503: ask again every second, for two minutes. */
+/** While the service loads its models it answers 503: ask again every second (or as its Retry-After
+ * says), 120 times. */
 export const MODEL_LOAD_RETRIES = 120;
 export const MODEL_LOAD_RETRY_MS = 1000;
+
+/** A busy service answers 503 with Retry-After: a request is sent again at most this many times… */
+export const API_RETRIES = 2;
+/** …and only when the wait asked for is this short (seconds); a longer one is reported at once. */
+export const API_RETRY_MAX_WAIT_S = 5;
 
 /** Importance samples for the log p(x) estimate of an encoded input. */
 export const ENCODE_K = 50;

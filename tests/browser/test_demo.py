@@ -304,6 +304,37 @@ def test_a_drawing_made_while_a_shared_latent_decodes_stays_the_input(page: Page
     assert [e for e in shared.console.errors if "Failed to load resource" not in e] == []
 
 
+LOADING = {"status": 503, "headers": {"Retry-After": "0"}, "json": {"detail": "the models are still loading"}}
+
+
+def test_while_the_models_load_the_page_waits_as_the_server_asks_and_then_starts(page: Page):
+    answers = []
+
+    def models(route):
+        answers.append(route.request.url)
+        if len(answers) <= 3:
+            route.fulfill(**LOADING)
+        else:
+            route.continue_()
+
+    page.route("**/models", models)
+    open_demo(page)
+    assert len(answers) == 4  # three times "still loading", asked again at once as Retry-After: 0 says
+    expect(page.locator("#model-info")).to_contain_text("28×28")
+    expect(page.locator("#busy")).to_be_hidden()
+    expect(page.locator("#alert")).to_be_empty()
+    assert [e for e in page.console.errors if "Failed to load resource" not in e] == []
+
+
+def test_when_the_models_never_load_the_page_says_to_reload_it(page: Page):
+    page.route("**/models", lambda route: route.fulfill(**LOADING))
+    page.goto("/")
+    # 120 answers of Retry-After: 0 take moments; a fixed second between them took two minutes
+    expect(page.locator("#alert")).to_contain_text("Reload the page", timeout=30_000)
+    expect(page.locator("#model-info")).to_have_text("No models available.")
+    expect(page.locator("#busy")).to_be_hidden()
+
+
 def test_bad_upload_shows_a_plain_error(page: Page):
     open_demo(page)
     upload(page, "#input-file", "notes.png", b"these are my shopping notes, not a picture\n")

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ApiError, createApi, describeError } from "../../static/js/api.js";
+import { ApiError, createApi, describeError, parseRetryAfter } from "../../static/js/api.js";
+import { API_RETRIES } from "../../static/js/constants.js";
 
 test("a string detail is the message as it is", () => {
   assert.equal(describeError(400, { detail: "The image could not be read." }), "The image could not be read.");
@@ -105,4 +106,61 @@ test("an aborted request stays an AbortError, for the request lanes to drop", as
   });
   await assert.rejects(api("edit", { json: {}, signal: controller.signal }), { name: "AbortError" });
   assert.equal(calls[0].init.signal, controller.signal);
+});
+
+const busy = (retryAfter) =>
+  new Response(JSON.stringify({ detail: "Too many requests are waiting." }), {
+    status: 503,
+    headers: retryAfter === undefined ? {} : { "Retry-After": retryAfter },
+  });
+
+test("Retry-After is read in seconds; anything else is null", () => {
+  assert.equal(parseRetryAfter("2"), 2);
+  assert.equal(parseRetryAfter(" 0 "), 0);
+  assert.equal(parseRetryAfter("1.5"), 1.5);
+  assert.equal(parseRetryAfter(null), null);
+  assert.equal(parseRetryAfter(""), null);
+  assert.equal(parseRetryAfter("soon"), null);
+  assert.equal(parseRetryAfter("-1"), null);
+  assert.equal(parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"), null);
+});
+
+test("an error answer carries its Retry-After, or null", async () => {
+  const { api } = fakeApi(() => busy("7"));
+  await assert.rejects(api("models"), { name: "ApiError", status: 503, retryAfter: 7 });
+  const { api: plain } = fakeApi(() => json({ detail: "No such model: cats" }, 404));
+  await assert.rejects(plain("models"), { status: 404, retryAfter: null });
+});
+
+test("a 503 with a short Retry-After is sent again, and its answer returned", async () => {
+  let left = 2;
+  const { api, calls } = fakeApi(() => (left-- > 0 ? busy("0") : json({ ok: true })));
+  assert.deepEqual(await api("edit", { json: { model: "digits" } }), { ok: true });
+  assert.equal(calls.length, 3);
+  assert.equal(calls[2].init.body, '{"model":"digits"}');
+});
+
+test("a 503 is sent again only a few times", async () => {
+  const { api, calls } = fakeApi(() => busy("0"));
+  await assert.rejects(api("edit", { json: {} }), { status: 503, retryAfter: 0 });
+  assert.equal(calls.length, 1 + API_RETRIES);
+});
+
+test("no retry without Retry-After, with a long one, or when the caller says retries: 0", async () => {
+  for (const [header, options] of [[undefined, {}], ["60", {}], ["0", { retries: 0 }]]) {
+    const { api, calls } = fakeApi(() => busy(header));
+    await assert.rejects(api("models", options), { status: 503 });
+    assert.equal(calls.length, 1, `Retry-After ${header}, ${JSON.stringify(options)}`);
+  }
+});
+
+test("an abort during the wait before a retry rejects with an AbortError at once", async () => {
+  const controller = new AbortController();
+  const { api, calls } = fakeApi(() => busy("5"));
+  const request = api("edit", { json: {}, signal: controller.signal });
+  setTimeout(() => controller.abort(), 10);
+  const started = Date.now();
+  await assert.rejects(request, { name: "AbortError" });
+  assert.ok(Date.now() - started < 1000, "the five-second wait was not cut short");
+  assert.equal(calls.length, 1);
 });

@@ -35,8 +35,10 @@ export function mountHeader(root, { store, api, feedback, session, url }, { onMo
     info.textContent = describeModel(model);
   }
 
-  function noModels(message) {
-    feedback.showError(message);
+  /** No models to show: says why and what to do, and stops the spinner of the wait. */
+  function noModels(reason) {
+    feedback.showSpinner(false);
+    feedback.showError(`${reason} Reload the page to try again.`);
     info.textContent = "No models available.";
     return false;
   }
@@ -46,15 +48,16 @@ export function mountHeader(root, { store, api, feedback, session, url }, { onMo
     let models;
     for (let attempt = 0; ; attempt++) {
       try {
-        models = await api("models");
+        models = await api("models", { retries: 0 }); // the waiting is done here, with the page saying so
         break;
       } catch (err) {
-        // While the service is still loading its models it answers 503: wait and ask again.
-        const loading = err instanceof ApiError && err.status === 503 && attempt < MODEL_LOAD_RETRIES;
+        // While the service is still loading its models it answers 503: wait as it asks, and ask again.
+        const loading = err instanceof ApiError && err.status === 503;
+        if (loading && attempt >= MODEL_LOAD_RETRIES) return noModels("The server has not finished loading its models.");
         if (!loading) return noModels(err instanceof ApiError ? err.message : String(err));
         info.textContent = "The models are still loading…";
         feedback.showSpinner(true);
-        await sleep(MODEL_LOAD_RETRY_MS);
+        await sleep(err.retryAfter !== null ? err.retryAfter * 1000 : MODEL_LOAD_RETRY_MS);
       }
     }
     feedback.showSpinner(false);
