@@ -57,12 +57,14 @@ class Limits:
 
 @dataclass(frozen=True)
 class DecoderFile:
-    """A bundle's decoder as ONNX (model/browser_decoder.py): its file, size and tensor names."""
+    """A bundle's decoder as ONNX (model/browser_decoder.py): its file, size, tensor names, and an entity
+    tag for HTTP caching (its sha256 from the bundle's manifest)."""
 
     path: Path
     bytes: int
     input: str
     output: str
+    etag: str
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,13 @@ class ServedModel:
         self.likelihood = self.bundle.model.likelihood
         self.max_k = max_importance_samples(self.config.image_shape)
         decoder = self.bundle.decoder  # the bundle is verified and fixed for the service's life
-        self.decoder = DecoderFile(decoder, decoder.stat().st_size, INPUT_NAME, OUTPUT_NAME) if decoder else None
+        self.decoder = (
+            DecoderFile(
+                decoder, decoder.stat().st_size, INPUT_NAME, OUTPUT_NAME, f'"{self.bundle.digests[decoder.name]}"'
+            )
+            if decoder
+            else None
+        )
 
     @property
     def info(self) -> ModelInfo:

@@ -54,6 +54,7 @@ class Bundle:
     # The weights' fingerprint, the first VERSION_DIGITS hex digits of their sha256: a latent means
     # something only to the weights that made it, so whatever keeps one can say which they were.
     version: str = ""
+    digests: dict[str, str] = field(default_factory=dict)  # file name → sha256, as its manifest lists them
 
 
 def _sha256(path: Path) -> str:
@@ -213,4 +214,5 @@ def load_bundle(directory: str | Path) -> Bundle:
         decoder=decoder if decoder.exists() else None,
         latent_gaussian=_load_latent_gaussian(directory),
         version=digests[WEIGHTS][:VERSION_DIGITS],
+        digests=digests,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import FileResponse, Response
 
 from app.deps import EngineDep
 from app.engine import Engine
@@ -62,14 +64,30 @@ def list_models(engine: EngineDep) -> list[ModelSummary]:
 @router.get(
     "/models/{name}/decoder.onnx",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: ERROR_RESPONSES[404]},
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        304: {"description": "the client's copy (If-None-Match) is current"},
+        404: ERROR_RESPONSES[404],
+    },
 )
-def browser_decoder(name: str, engine: EngineDep) -> FileResponse:
+def browser_decoder(
+    name: str, engine: EngineDep, if_none_match: Annotated[str | None, Header()] = None
+) -> Response:
     """The model's decoder as an ONNX graph: latent (N, latent_size) → image (N, H, W, C) in [0, 1], what
-    POST /decode computes. 404 when the bundle has none."""
-    path = engine.model(name).browser_decoder().path
-    # The bundle's manifest pins its content for as long as the service runs; clients revalidate by ETag.
-    return FileResponse(path, media_type="application/octet-stream", headers={"Cache-Control": "no-cache"})
+    POST /decode computes. 404 when the bundle has none. Its ETag is the file's sha256: a client that
+    sends it back in If-None-Match gets 304 instead of the file again."""
+    decoder = engine.model(name).browser_decoder()
+    # `no-cache`: a browser keeps the file but asks each time, so a replaced bundle is never served stale.
+    headers = {"Cache-Control": "no-cache", "ETag": decoder.etag}
+    if if_none_match is not None and _matches(if_none_match, decoder.etag):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(decoder.path, media_type="application/octet-stream", headers=headers)
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110 13.1.2): any listed tag equal to ours, W/ aside, or "*"."""
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 @router.get("/models/{name}/vectors", responses={404: ERROR_RESPONSES[404]})

@@ -28,6 +28,18 @@ def test_the_served_decoder_decodes_what_decode_returns(client, engine):
     np.testing.assert_allclose(images, engine.model("digits").compiled.decode(latents), atol=1e-5)
 
 
+def test_a_client_with_the_current_decoder_gets_304_not_the_file_again(client, engine):
+    first = client.get("/models/digits/decoder.onnx")
+    etag = first.headers["etag"]
+    digest = engine.model("digits").bundle.digests["decoder.onnx"]
+    assert etag == f'"{digest}"' and first.headers["cache-control"] == "no-cache"
+    for tags in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = client.get("/models/digits/decoder.onnx", headers={"If-None-Match": tags})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    stale = client.get("/models/digits/decoder.onnx", headers={"If-None-Match": '"an-older-decoder"'})
+    assert stale.status_code == 200 and stale.content == first.content
+
+
 def test_a_model_without_a_decoder_and_an_unknown_model_are_404_with_a_message(client):
     response = client.get("/models/faces/decoder.onnx")
     assert response.status_code == 404 and "POST /decode" in response.json()["detail"]
