@@ -31,6 +31,16 @@ Operation = Callable[[np.ndarray], list[np.ndarray]]  # rows (N, …) → output
 
 
 @dataclass(frozen=True)
+class Queueing:
+    """How requests wait (from the service's settings)."""
+
+    batch_wait: float = 0.002  # seconds a request waits for company before its batch runs
+    batch_queue: int = 256  # requests waiting per batched operation before 503
+    expensive_queue: int = 8  # expensive requests waiting per model before 503
+    thread_queue: int = 64  # requests waiting for a worker thread (all models) before 503
+
+
+@dataclass(frozen=True)
 class BatchObserver:
     """Hooks for metrics: a batch's size in rows, the queue depth a request met, a refusal."""
 
@@ -56,8 +66,8 @@ class MicroBatcher:
         name: str,
         run: Operation,
         max_rows: int,
-        max_wait: float = 0.002,
-        max_queue: int = 256,
+        max_wait: float = Queueing.batch_wait,
+        max_queue: int = Queueing.batch_queue,
         observer: BatchObserver | None = None,
     ):
         self.name, self.run, self.max_rows, self.max_wait = name, run, max_rows, max_wait
@@ -136,7 +146,13 @@ class Lane:
     """At most `capacity` calls of expensive work at once and up to `max_waiting` more waiting their
     turn; beyond that a request is refused with Overloaded."""
 
-    def __init__(self, name: str, capacity: int = 1, max_waiting: int = 4, observer: BatchObserver | None = None):
+    def __init__(
+        self,
+        name: str,
+        capacity: int = 1,
+        max_waiting: int = Queueing.expensive_queue,
+        observer: BatchObserver | None = None,
+    ):
         self.name = name
         self.observer = observer or BatchObserver()
         self._running = threading.Semaphore(capacity)

@@ -20,13 +20,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import anyio
 import numpy as np
 import tensorflow as tf
 
-from app.batching import BatchObserver, Lane, MicroBatcher, ThreadPoolGate
+from app.batching import BatchObserver, Lane, MicroBatcher, Queueing, ThreadPoolGate
 from model.bundle import Bundle
 from model.iwae import IWAE
 
@@ -44,16 +43,6 @@ CHEAP_IMPORTANCE_SAMPLES = 100
 POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
 
 InferenceObserver = Callable[[str, str, float], None]  # (model, operation, seconds), e.g. a Prometheus histogram
-
-
-@dataclass(frozen=True)
-class Queueing:
-    """How requests wait (from the service's settings)."""
-
-    batch_wait: float = 0.002  # seconds a request waits for company before its batch runs
-    batch_queue: int = 256  # requests waiting per batched operation before 503
-    expensive_queue: int = 8  # expensive requests waiting per model before 503
-    thread_queue: int = 64  # requests waiting for a worker thread (all models) before 503
 
 
 def bucket(n: int, buckets: tuple[int, ...] = BATCH_BUCKETS) -> int:

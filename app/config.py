@@ -1,14 +1,18 @@
 """Service settings: one pydantic-settings class read from `IWAE_*` environment variables.
 
-Bad values fail at start-up, not on the first request.
+Bad values fail at start-up, not on the first request. The defaults are the ones the service's parts
+take when built without settings (app/limits.py Limits, app/batching.py Queueing), named once there.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.batching import Queueing
+from app.limits import DECODE_PIXEL_BUDGET, Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,27 +40,31 @@ class Settings(BaseSettings):
         8 * 1024 * 1024, description="largest accepted body of any other request, JSON of latents (413 above)"
     )
     max_image_pixels: PositiveInt = Field(
-        40_000_000, description="largest accepted width × height, checked before decoding (413 above)"
+        Limits.max_image_pixels, description="largest accepted width × height, checked before decoding (413 above)"
     )
     decode_pixel_budget: PositiveInt = Field(
-        64_000_000,
+        DECODE_PIXEL_BUDGET,
         description="decoded pixels all uploads being prepared at once may hold (memory: about 9 bytes each); "
         "an upload that finds no room for 2 s gets 503",
     )
-    max_attribute_images: PositiveInt = Field(64, description="most images per side of POST /attributes/custom")
+    max_attribute_images: PositiveInt = Field(
+        Limits.max_attribute_images, description="most images per side of POST /attributes/custom"
+    )
     batch_wait_ms: PositiveFloat = Field(
-        2.0, description="how long a decode or encode waits for concurrent requests to share its model call"
+        Queueing.batch_wait * 1000,
+        description="how long a decode or encode waits for concurrent requests to share its model call",
     )
     batch_queue: PositiveInt = Field(
-        256, description="decode or encode requests waiting per model before the next is refused with 503"
+        Queueing.batch_queue,
+        description="decode or encode requests waiting per model before the next is refused with 503",
     )
     expensive_queue: PositiveInt = Field(
-        8,
+        Queueing.expensive_queue,
         description="log-likelihoods with k > 100 (bounds) and requests for more than 16 posterior samples waiting "
         "per model before 503 (one runs at a time)",
     )
     thread_queue: PositiveInt = Field(
-        64,
+        Queueing.thread_queue,
         description="requests waiting for one of the 40 worker threads (uploads, /sample, decodes of 8 or more "
         "latents) before the next is refused with 503",
     )
@@ -65,3 +73,19 @@ class Settings(BaseSettings):
         True,
         description="load bundles in a thread after start-up (/healthz answers at once, /readyz says 503 until loaded)",
     )
+
+    @model_validator(mode="after")
+    def _limits_fit_each_other(self) -> Settings:
+        """Limits that would contradict each other: an upload larger than any request may be, or one
+        image larger than all uploads together may hold (the budget would let it through alone)."""
+        if self.max_upload_bytes > self.max_request_bytes:
+            raise ValueError(
+                f"IWAE_MAX_UPLOAD_BYTES ({self.max_upload_bytes}) must not exceed IWAE_MAX_REQUEST_BYTES "
+                f"({self.max_request_bytes}), the largest multipart body that carries it"
+            )
+        if self.max_image_pixels > self.decode_pixel_budget:
+            raise ValueError(
+                f"IWAE_MAX_IMAGE_PIXELS ({self.max_image_pixels}) must not exceed IWAE_DECODE_PIXEL_BUDGET "
+                f"({self.decode_pixel_budget}), the pixels all uploads being decoded may hold"
+            )
+        return self

@@ -15,10 +15,11 @@ import threading
 import time
 from pathlib import Path
 
-from app.batching import BatchObserver, ThreadPoolGate
-from app.compiled import CompiledModel, InferenceObserver, Queueing
+from app.batching import BatchObserver, Queueing, ThreadPoolGate
+from app.compiled import CompiledModel, InferenceObserver
 from app.exceptions import UnknownModel
-from app.served import Limits, ServedModel
+from app.limits import Limits
+from app.served import ServedModel
 from model.bundle import load_bundle
 from model.devices import device_name
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
@@ -100,3 +101,18 @@ class PixelBudget:
         """Pixels held now (the tests read it)."""
         with self._room:
             return self._used
+
+
+# Decoded upload pixels all requests may hold at once (app/limits.py PixelBudget): at up to ~9 bytes a
+# pixel while Pillow converts, about 550 MB beside the ~800 MB a serving process holds anyway.
+DECODE_PIXEL_BUDGET = 64_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for, and the decoded pixels all uploads share (from the service's
+    settings; one budget for every model of the process)."""
+
+    max_image_pixels: int = 40_000_000
+    max_attribute_images: int = 64
+    pixel_budget: PixelBudget = field(default_factory=lambda: PixelBudget(DECODE_PIXEL_BUDGET))

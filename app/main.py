@@ -14,14 +14,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app import errors, openapi
-from app.compiled import Queueing
+from app.batching import Queueing
 from app.config import Settings
 from app.engine import Engine
-from app.limits import BodyLimitMiddleware, PixelBudget
+from app.limits import BodyLimitMiddleware, Limits, PixelBudget
 from app.metrics import Metrics, MetricsMiddleware
 from app.routers import attributes, encode, generate, health, models, pages
 from app.routers.pages import ONNX_RUNTIME_MODULE
-from app.served import Limits
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ that wait for the micro-batcher on the event loop; the rest run in the routes' w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from scipy.special import logsumexp, softmax
 
 from app.compiled import SAMPLE_BUCKETS, CompiledModel
 from app.exceptions import InvalidLatent, InvalidRequest, NoBrowserDecoder, UnknownAttribute
-from app.limits import PixelBudget
+from app.limits import Limits
 from app.prepare import upload_intensities
 from model import latent as latent_math
 from model.attributes import AttributeVector, mean_difference
@@ -34,25 +34,12 @@ MAX_K = BOUND_KS[-1]  # importance samples for one log-likelihood estimate (the 
 # Importance samples × pixels one request may decode: 5000 digits (784 pixels) or 500 faces (12,288),
 # so a log-likelihood request stays within a few seconds on two CPU cores (bench/serve_bench.py).
 SAMPLE_PIXEL_BUDGET = 8_000_000
-# Decoded upload pixels all requests may hold at once (app/limits.py PixelBudget): at up to ~9 bytes a
-# pixel while Pillow converts, about 550 MB beside the ~800 MB a serving process holds anyway.
-DECODE_PIXEL_BUDGET = 64_000_000
 
 
 def max_importance_samples(image_shape: tuple[int, int, int]) -> int:
     """The largest k of BOUND_KS whose k decoded images fit the per-request SAMPLE_PIXEL_BUDGET."""
     pixels = int(np.prod(image_shape))
     return max((q for q in BOUND_KS if q * pixels <= SAMPLE_PIXEL_BUDGET), default=1)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one request may ask for, and the decoded pixels all uploads share (from the service's
-    settings; one budget for every model of the process)."""
-
-    max_image_pixels: int = 40_000_000
-    max_attribute_images: int = 64
-    pixel_budget: PixelBudget = field(default_factory=lambda: PixelBudget(DECODE_PIXEL_BUDGET))
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,7 @@ def list_models(engine: EngineDep) -> list[ModelSummary]:
         404: ERROR_RESPONSES[404],
     },
 )
-def browser_decoder(
-    name: str, engine: EngineDep, if_none_match: Annotated[str | None, Header()] = None
-) -> Response:
+def browser_decoder(name: str, engine: EngineDep, if_none_match: Annotated[str | None, Header()] = None) -> Response:
     """The model's decoder as an ONNX graph: latent (N, latent_size) → image (N, H, W, C) in [0, 1], what
     POST /decode computes. 404 when the bundle has none. Its ETag is the file's sha256: a client that
     sends it back in If-None-Match gets 304 instead of the file again."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from app.cli import main
 
@@ -32,3 +34,15 @@ def test_the_bundles_directory_comes_from_the_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("IWAE_BUNDLES_DIR", str(tmp_path))
     main(["serve"])
     assert calls[0].state.settings.bundles_dir == tmp_path
+
+
+def test_limits_that_contradict_each_other_fail_at_start_up_naming_both(monkeypatch):
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    monkeypatch.setenv("IWAE_MAX_IMAGE_PIXELS", "100000000")  # larger than the default decode budget
+    with pytest.raises(ValidationError, match="IWAE_MAX_IMAGE_PIXELS.*IWAE_DECODE_PIXEL_BUDGET"):
+        main(["serve"])
+    monkeypatch.setenv("IWAE_DECODE_PIXEL_BUDGET", "200000000")  # raised to fit: starts
+    main(["serve"])
+    monkeypatch.setenv("IWAE_MAX_UPLOAD_BYTES", str(65 * 2**20))  # above the 64 MB a multipart body may be
+    with pytest.raises(ValidationError, match="IWAE_MAX_UPLOAD_BYTES.*IWAE_MAX_REQUEST_BYTES"):
+        main(["serve"])
