@@ -11,7 +11,7 @@ import { ENCODE_K, POSTERIOR_SAMPLES } from "./constants.js";
 import { bakedEdits, zeroScales } from "./edits.js";
 import { formatNumber } from "./format.js";
 import { createLane } from "./scheduler.js";
-import { stateForModel } from "./store.js";
+import { sameInput, stateForModel } from "./store.js";
 
 const INPUT_PANEL = "input-panel";
 const EDIT_PANEL = "edit-panel";
@@ -90,11 +90,12 @@ export function createSession({ store, api, feedback }) {
   /** Bakes the slider edits into the latent: the edited image becomes the input, sliders go to 0.
    * `override` ({name, scale}) sets one slider's value first (a sweep frame that was picked). */
   async function bakeEdits(override = null) {
-    const { latent, model, edits } = store.state;
+    const asked = store.state;
+    const { latent, model, edits } = asked;
     if (!latent) return;
     const body = { model: model.name, latent, edits: bakedEdits(edits, override) };
     const result = await feedback.track(EDIT_PANEL, api("edit", { json: body }));
-    if (!result) return;
+    if (!result || !sameInput(asked, store.state)) return; // a new input or model since: it stays
     store.set({ edits: zeroScales(store.state.edits) });
     await setCurrentLatent(result.latent, result.image);
     feedback.announce("The edited image is now the input.");

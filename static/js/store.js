@@ -108,6 +108,18 @@ export function createStore(initial) {
   };
 }
 
+/** True while `state` works from the same model choice as `asked`, a state noted before a request: the
+ * answer for an earlier model must not land on the one chosen since. */
+export function sameModel(asked, state) {
+  return asked.modelChoice === state.modelChoice;
+}
+
+/** True while `state` works from the same model choice and the same current latent as `asked`: the
+ * answer for an earlier input must not land on a newer one. */
+export function sameInput(asked, state) {
+  return sameModel(asked, state) && asked.latent === state.latent;
+}
+
 /** True when any of `keys` is among the changed ones. */
 export function changedAny(changed, keys) {
   return keys.some((key) => changed.has(key));

@@ -51,6 +51,7 @@ def wait_src_change(page: Page, selector: str, before: str) -> str:
 
 def draw(page: Page, strokes: list[list[tuple[float, float]]]) -> None:
     """Draws strokes on the pad with the mouse; points are fractions (0…1) of the pad's width and height."""
+    page.locator("#pad").scroll_into_view_if_needed()  # the box is in viewport coordinates
     box = page.locator("#pad").bounding_box()
     for stroke in strokes:
         x, y = stroke[0]
@@ -95,6 +96,47 @@ def latent(page: Page) -> list[float]:
 
 def wait_latent_change(page: Page, before: list[float]) -> None:
     page.wait_for_function("(b) => JSON.stringify(window.latentLab.state.latent) !== JSON.stringify(b)", arg=before)
+
+
+class Held:
+    """Requests to `url_glob` for which `when(request)` holds are held back until `release()`; the rest go
+    through. For answers that arrive late, after the person moved on."""
+
+    def __init__(self, page: Page, url_glob: str, when=lambda request: True):
+        self.routes = []
+        self.holding = True
+        self.when = when
+        page.route(url_glob, self._route)
+
+    def _route(self, route):
+        if self.holding and self.when(route.request):
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def release(self) -> int:
+        """Lets the held requests through; how many the page was still waiting for."""
+        self.holding = False
+        answered = 0
+        for route in self.routes:
+            try:
+                route.continue_()
+                answered += 1
+            except Exception:  # the page gave up on it (a cancelled lane): nothing to answer
+                pass
+        self.routes.clear()
+        return answered
+
+
+def decode_on_the_server(page: Page) -> None:
+    """Blocks ONNX Runtime Web: every edit, path and decode is a request the test can hold."""
+    page.route("**/vendor/onnxruntime-web/**", lambda route: route.fulfill(status=404, body=""))
+
+
+def other_model(page: Page) -> str:
+    """A model other than the current one, with the same kind of images (drawn digits)."""
+    names = page.eval_on_selector_all("#model-select option", "options => options.map((o) => o.value)")
+    return next(n for n in names if n.startswith("digits") and n != page.locator("#model-select").input_value())
 
 
 # ---- tests ----
@@ -333,6 +375,78 @@ def test_when_the_models_never_load_the_page_says_to_reload_it(page: Page):
     expect(page.locator("#alert")).to_contain_text("Reload the page", timeout=30_000)
     expect(page.locator("#model-info")).to_have_text("No models available.")
     expect(page.locator("#busy")).to_be_hidden()
+
+
+def test_bounds_measured_for_an_earlier_input_are_not_shown_for_a_newer_one(page: Page):
+    bounds = Held(page, "**/encode", lambda request: b'name="bounds"' in (request.post_data_buffer or b""))
+    open_demo(page)
+    draw(page, SEVEN)
+    wait_encoded(page)
+    page.click("#bounds-run")
+    expect(page.locator("#bounds-run")).to_be_disabled()  # one measurement at a time
+    seven = latent(page)
+    draw(page, ZERO)  # a new input while the bounds of the seven are measured
+    wait_latent_change(page, seven)
+    wait_encoded(page)
+    assert bounds.release() == 1
+    expect(page.locator("#posterior-panel")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#bounds-run")).to_be_enabled()
+    expect(page.locator("#bounds-chart svg")).to_have_count(0)
+    expect(page.locator("#bounds-caption")).to_have_text("Measure how the bound on log p(x) tightens for growing k.")
+
+
+def test_a_custom_attribute_made_for_the_previous_model_is_no_slider_of_the_next(page: Page):
+    made = Held(page, "**/attributes/custom")
+    open_demo(page)
+    page.set_input_files("#file-with", files=[{"name": "zero.png", "mimeType": "image/png", "buffer": digit_png("zero")}])
+    page.set_input_files("#file-without", files=[{"name": "one.png", "mimeType": "image/png", "buffer": digit_png("one")}])
+    page.fill("#custom-name", "roundness")
+    with page.expect_request("**/attributes/custom"):
+        page.click("#custom-create")
+    page.select_option("#model-select", other_model(page))
+    assert made.release() == 1
+    expect(page.locator("#custom-panel")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator('#sliders .slider-row[data-attribute="roundness"]')).to_have_count(0)
+    assert page.evaluate("Object.keys(window.latentLab.state.custom)") == []
+
+
+def test_an_edit_baked_for_the_previous_model_does_not_replace_the_next_models_input(page: Page):
+    decode_on_the_server(page)
+    open_demo(page)
+    page.locator("#sliders input[type=range]").first.fill("2")
+    expect(page.locator("#edit-panel")).not_to_have_attribute("aria-busy", "true")
+    edits = Held(page, "**/edit")
+    page.click("#edited-use")
+    page.select_option("#model-select", other_model(page))
+    page.wait_for_function("window.latentLab.state.latent !== null")  # the new model's first view
+    first_view = latent(page)
+    edits.release()
+    expect(page.locator("#edit-panel")).not_to_have_attribute("aria-busy", "true")
+    assert latent(page) == first_view
+
+
+@pytest.mark.parametrize("strip", ["interp", "sweep"])
+def test_a_strip_of_the_previous_model_does_not_land_after_a_model_switch(page: Page, strip: str):
+    decode_on_the_server(page)
+    open_demo(page)
+    if strip == "interp":
+        page.click("#set-a")
+        held = Held(page, "**/interpolate")
+        with page.expect_request("**/interpolate"):
+            page.click("#set-b")
+    else:
+        held = Held(page, "**/edit", lambda request: '"sweep"' in (request.post_data or ""))
+        with page.expect_request("**/edit"):
+            page.fill("#sweep-steps", "5")
+            page.press("#sweep-steps", "Enter")
+    # the next model's first view held back too: nothing of it arrives to cover a late answer
+    first_view = Held(page, "**/sample")
+    page.select_option("#model-select", other_model(page))
+    held.release()
+    panel = "#interp-panel" if strip == "interp" else "#edit-panel"
+    expect(page.locator(panel)).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator(f"#{strip}-strip .frame")).to_have_count(0)
+    first_view.release()
 
 
 def test_bad_upload_shows_a_plain_error(page: Page):

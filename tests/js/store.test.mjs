@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { changedAny, createStore, initialState, stateForModel } from "../../static/js/store.js";
+import { changedAny, createStore, initialState, sameInput, sameModel, stateForModel } from "../../static/js/store.js";
 
 test("set applies a patch and tells subscribers which keys changed", () => {
   const store = createStore({ a: 1, b: [1], c: "x" });
@@ -123,4 +123,21 @@ test("a model without attribute vectors opens without sliders", () => {
   const patch = stateForModel({ name: "plain", attributes: [] }, initialState());
   assert.deepEqual(patch.edits, []);
   assert.equal(patch.sweepAttr, null);
+});
+
+test("an answer belongs to the model choice and the latent it was asked for", () => {
+  const model = { name: "digits", attributes: [] };
+  const store = createStore(initialState());
+  store.set(stateForModel(model, store.state));
+  store.set({ latent: [1, 2] });
+  const asked = store.state;
+  store.set({ bounds: { 1: -90 } }); // something else changed: still the same question
+  assert.ok(sameInput(asked, store.state));
+  store.set({ latent: [1, 2] }); // equal numbers, but a new input (a new drawing, a picked frame…)
+  assert.ok(!sameInput(asked, store.state));
+  assert.ok(sameModel(asked, store.state));
+  const before = store.state;
+  store.set(stateForModel(model, store.state)); // the same model chosen again starts over too
+  assert.ok(!sameModel(before, store.state));
+  assert.ok(!sameInput(before, store.state));
 });

@@ -11,6 +11,7 @@ import { element, find, wireDropZone, wireFileInput } from "../dom.js";
 import { NO_INPUT_MESSAGE } from "../feedback.js";
 import { attributeNames, freeName } from "../attributes.js";
 import { countImages } from "../format.js";
+import { sameModel } from "../store.js";
 
 const ZONES = ["with", "without"];
 
@@ -72,7 +73,8 @@ export function mountCustomPanel(root, { store, api, feedback }, { addCustomAttr
   }
 
   async function createAttribute() {
-    const { model, examples, edits, custom } = store.state;
+    const asked = store.state;
+    const { model, examples, edits, custom } = asked;
     if (!model) return;
     if (examples.with.length === 0 || examples.without.length === 0) {
       feedback.showError("Add at least one image with the property and one without it.");
@@ -85,7 +87,7 @@ export function mountCustomPanel(root, { store, api, feedback }, { addCustomAttr
     examples.with.forEach((e) => form.append("with", e.blob, e.name));
     examples.without.forEach((e) => form.append("without", e.blob, e.name));
     const result = await feedback.track(root.id, api("attributes/custom", { form }));
-    if (!result) return;
+    if (!result || !sameModel(asked, store.state)) return; // a vector of another model's latent space
     feedback.clearError();
     // The name asked for was free, so the server's echo of it is too.
     const { vector, method, n_positive, n_negative } = result;

@@ -194,6 +194,7 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
   find(root, "edits-reset").addEventListener("click", resetSliders);
 
   store.subscribe((state, changed) => {
+    if (changed.has("modelChoice")) editLane.cancel(); // the previous model's edited image must not land here
     if (changed.has("edits") && moving) {
       renderSliderValues(state);
     } else if (changedAny(changed, ["modelChoice", "custom", "edits"])) {

@@ -73,7 +73,12 @@ export function mountInterpolationPanel(root, { store, api, feedback, session })
   for (const radio of root.querySelectorAll('input[name="interp-method"]')) radio.addEventListener("change", scheduleRun);
 
   store.subscribe((state, changed) => {
-    if (changed.has("modelChoice")) clearStrip(strip, download);
+    if (changed.has("modelChoice")) {
+      // A path of the previous model, still on its way, must not land in the new model's panel.
+      lane.cancel();
+      scheduleRun.cancel();
+      clearStrip(strip, download);
+    }
     if (changed.has("modelChoice") || changed.has("ends")) renderEnds(state);
   });
 }

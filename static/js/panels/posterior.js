@@ -12,7 +12,7 @@ import { element, find } from "../dom.js";
 import { NO_INPUT_MESSAGE } from "../feedback.js";
 import { formatNumber } from "../format.js";
 import { boundEntries, boundsLayout, boundsSummary, DEGENERATE_ESS, posteriorWeights } from "../stats.js";
-import { changedAny } from "../store.js";
+import { changedAny, sameInput } from "../store.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DOT_RADIUS = 4;
@@ -77,6 +77,7 @@ export function mountPosteriorPanel(root, { store, api, feedback, session }) {
   const essText = find(root, "posterior-ess");
   const chartBox = find(root, "bounds-chart");
   const caption = find(root, "bounds-caption");
+  const measureButton = find(root, "bounds-run");
 
   function renderPosterior({ posterior: samples, source, model }) {
     grid.textContent = "";
@@ -109,20 +110,36 @@ export function mountPosteriorPanel(root, { store, api, feedback, session }) {
     caption.textContent = `L_k in nats: ${boundsSummary(entries)}. From k = ${first[0]} to ${last[0]} the bound moves by ${formatNumber(last[1] - first[1])} nats.`;
   }
 
-  async function measureBounds() {
-    const { latent, inputImage, model } = store.state;
-    if (!latent || !inputImage) {
-      feedback.showError(NO_INPUT_MESSAGE);
-      return;
-    }
+  function boundsForm({ inputImage, model }) {
     const form = new FormData();
     form.append("image", dataUrlToBlob(inputImage), "input.png");
     form.append("model", model.name);
     form.append("k", String(ENCODE_K));
     form.append("bounds", "true");
     form.append("seed", String(BOUNDS_SEED));
-    const result = await feedback.track(root.id, api("encode", { form }));
-    if (!result) return;
+    return form;
+  }
+
+  /** Measures the bounds of the current input; one measurement at a time (the button is off meanwhile),
+   * and its answer is dropped if the input or the model changed while it ran. */
+  async function measureBounds() {
+    const asked = store.state;
+    if (!asked.latent || !asked.inputImage) {
+      feedback.showError(NO_INPUT_MESSAGE);
+      return;
+    }
+    const doc = root.ownerDocument;
+    const hadFocus = doc.activeElement === measureButton;
+    measureButton.disabled = true;
+    let result;
+    try {
+      result = await feedback.track(root.id, api("encode", { form: boundsForm(asked) }));
+    } finally {
+      measureButton.disabled = false;
+      // A disabled button loses the keyboard focus to the page: give it back.
+      if (hadFocus && (doc.activeElement === doc.body || doc.activeElement === null)) measureButton.focus();
+    }
+    if (!result || !sameInput(asked, store.state)) return;
     if (!result.bounds) {
       feedback.showError("The server did not return bounds for this input.");
       return;
@@ -130,7 +147,7 @@ export function mountPosteriorPanel(root, { store, api, feedback, session }) {
     store.set({ bounds: result.bounds });
   }
 
-  find(root, "bounds-run").addEventListener("click", measureBounds);
+  measureButton.addEventListener("click", measureBounds);
 
   store.subscribe((state, changed) => {
     if (changed.has("modelChoice")) find(root, "bounds-max-k").textContent = String(state.model.max_k || DEFAULT_MAX_K);

@@ -79,6 +79,7 @@ export function mountSamplePanel(root, { store, api, feedback, session, url }) {
 
   store.subscribe((state, changed) => {
     if (changed.has("modelChoice")) {
+      lane.cancel(); // samples of the previous model, still on their way, must not land in the new model's strip
       clearStrip(strip, download);
       // Each model's own default, chosen by measuring its samples (bench/face_fidelity.py; else 1).
       temperature.value = String(state.model.sample_temperature ?? 1);

@@ -90,7 +90,10 @@ export function mountSweep(root, { store, api, feedback, session, url }) {
   });
 
   store.subscribe((state, changed, previous) => {
-    if (changed.has("modelChoice")) clearStrip(strip, download);
+    if (changed.has("modelChoice")) {
+      lane.cancel(); // a strip of the previous model, still on its way, must not land in the new model's panel
+      clearStrip(strip, download);
+    }
     if (changed.has("frames")) framesInput.value = String(state.frames);
     const slidersChanged = changed.has("edits") && !sameSliders(state.edits, previous.edits);
     if (changed.has("modelChoice") || slidersChanged) renderOptions(state);
