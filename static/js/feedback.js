@@ -3,7 +3,9 @@
  * One alert region (errors, and notices that are no failure, each with a close button), one polite
  * status region for screen readers, and `track(panelId, promise)`: the panel is aria-busy while the
  * promise runs (and shows a spinner after a short delay, as does the header), the promise's error is
- * reported in plain words, and the cancellations of request lanes are swallowed.
+ * reported in plain words, and the cancellations of request lanes are swallowed. An error reported for
+ * a panel goes away when a later tracked request of the same panel succeeds (one failed /edit during
+ * a drag is over once the next one answers); notices and other panels' errors stay until dismissed.
  */
 
 import { ApiError } from "./api.js";
@@ -19,13 +21,16 @@ export function createFeedback(doc) {
   const status = find(doc, "status");
   const spinner = find(doc, "busy");
   let running = 0; // tracked promises in flight, page-wide
+  let failedPanel = null; // the panel whose tracked request the alert reports, if that is what it shows
 
   function clearError() {
     alert.textContent = "";
+    failedPanel = null;
   }
 
   function showError(message, { notice = false } = {}) {
     alert.textContent = "";
+    failedPanel = null;
     alert.classList.toggle("notice", notice);
     const close = element("button", "alert-close", "×");
     close.type = "button";
@@ -62,8 +67,9 @@ export function createFeedback(doc) {
     }
   }
 
-  function report(err) {
+  function report(err, panelId) {
     showError(err instanceof ApiError ? err.message : `Something went wrong in the page: ${err && err.message}`);
+    failedPanel = panelId || null;
     if (!(err instanceof ApiError)) console.warn(err);
   }
 
@@ -78,9 +84,11 @@ export function createFeedback(doc) {
       if (panel && panel.getAttribute("aria-busy") === "true") panel.classList.add("busy");
     }, SPINNER_DELAY_MS);
     try {
-      return await promise;
+      const result = await promise;
+      if (panelId && failedPanel === panelId) clearError(); // the panel works again: its error is over
+      return result;
     } catch (err) {
-      if (!isCancellation(err)) report(err);
+      if (!isCancellation(err)) report(err, panelId);
       return undefined;
     } finally {
       clearTimeout(spinnerTimer);

@@ -449,6 +449,32 @@ def test_a_strip_of_the_previous_model_does_not_land_after_a_model_switch(page: 
     first_view.release()
 
 
+def test_an_error_goes_away_when_the_next_request_of_its_panel_succeeds(page: Page):
+    decode_on_the_server(page)
+    open_demo(page)
+    failures = [1]
+
+    def edit(route):
+        if failures[0] and '"sweep"' not in (route.request.post_data or ""):
+            failures[0] -= 1
+            route.fulfill(status=500, json={"detail": "The decoder stumbled."})
+        else:
+            route.continue_()
+
+    page.route("**/edit", edit)
+    slider = page.locator("#sliders input[type=range]").first
+    slider.fill("1")
+    expect(page.locator("#alert")).to_contain_text("The decoder stumbled.")
+    # another panel's request that succeeds leaves the edit panel's error alone
+    with page.expect_response("**/sample"):
+        page.click("#sample-run")
+    expect(page.locator("#sample-panel")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#alert")).to_contain_text("The decoder stumbled.")
+    slider.fill("2")  # the next edit succeeds: the error is over
+    expect(page.locator("#alert")).to_be_empty()
+    expect(page.locator("#sliders output").first).to_have_text("+2.0")
+
+
 def test_bad_upload_shows_a_plain_error(page: Page):
     open_demo(page)
     upload(page, "#input-file", "notes.png", b"these are my shopping notes, not a picture\n")
