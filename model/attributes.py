@@ -129,9 +129,10 @@ def steering_objective(
     return loss_and_gradient, delta
 
 
-# Chosen on 5,000 training digits held out from the fit, by bench/attribute_fidelity.py's measure (the
-# test digits untouched; python bench/steering_ridge.py). A firmly regularised regression is less sure
-# of itself near the boundary, so the vector it steers goes further past it. For the 712-epoch model
+# The ridge chosen on 5,000 training digits held out from the vectors' fit, by the measure of
+# bench/attribute_fidelity.py (the test digits untouched; python bench/steering_ridge.py); the scale and
+# the pull set by hand. A firmly regularised regression is less sure of itself near the boundary, so
+# the vector it steers goes further past it. For the 712-epoch model
 # ridge 0.1 made all ten vectors turn ≥ 95 % of the other digits by ×3 (with 1e-4, the regression's best
 # accuracy, "5" stopped at 92–93 %); for the 952-epoch model, judged by the stronger v2 classifier, 0.1
 # left "9" at 87 % and 0.03–3 were erratic ("9" from 30 % to 96 % at ×3), while 10 made every vector

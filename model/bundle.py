@@ -161,7 +161,7 @@ def save_decoder(directory: str | Path, model: IWAE) -> Path:
     return path
 
 
-def _assign_weights(model: IWAE, stored: dict[str, np.ndarray], name: str) -> None:
+def assign_weights(model: IWAE, stored: dict[str, np.ndarray], name: str) -> None:
     """Every variable of the model from the stored tensors, which must match them in names and shapes."""
     expected = {v.path: v for v in model.variables}
     if set(stored) != set(expected):
@@ -201,7 +201,7 @@ def load_bundle(directory: str | Path) -> Bundle:
         raise BundleError(f"bundle {directory.name}: unsupported format_version {description.get('format_version')}")
     config = config_from_dict({"model": description["model"], "train": description["train"]})
     model = build(IWAE(config.model))
-    _assign_weights(model, load_file(str(directory / WEIGHTS)), directory.name)
+    assign_weights(model, load_file(str(directory / WEIGHTS)), directory.name)
     report_path = directory / "report.json"
     decoder = directory / DECODER_FILE
     return Bundle(

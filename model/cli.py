@@ -14,6 +14,7 @@ from pathlib import Path
 
 def _train(args: argparse.Namespace) -> None:
     from model.config import load_config
+    from model.devices import is_chief
     from model.train import TrainingDiverged, train
 
     config = load_config(args.config)
@@ -36,7 +37,7 @@ def _train(args: argparse.Namespace) -> None:
         )
     except TrainingDiverged as error:
         raise SystemExit(f"iwae train: {error}") from None
-    if args.bundle:
+    if args.bundle and is_chief():  # every worker of a cluster holds the same weights: one writes them
         from model.bundle import save_bundle
 
         save_bundle(model, config, args.bundle)

@@ -16,10 +16,11 @@ _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
 def stateless_standard_normal(shape: list, seed: tf.Tensor) -> tf.Tensor:
     """Standard normal draws (float32) of `shape`, a function of the seed alone, by the Box–Muller
-    transform of one stateless uniform draw: with u1, u2 ~ U(0, 1], r = √(−2 log u1) and θ = 2π u2,
-    r cos θ and r sin θ are two independent N(0, 1) draws. TensorFlow's own normal kernel does the same
-    one value at a time; as five vectorised passes it takes 3.2 ms for the digits step's 750,000 draws
-    against the kernel's 4.7 (about 2 ms of a 46 ms digits step). The last axis is drawn in two halves."""
+    transform of one stateless uniform draw: with u1, u2 ~ U[tiny, 1) (tiny > 0, so log u1 is finite),
+    r = √(−2 log u1) and θ = 2π u2, r cos θ and r sin θ are two independent N(0, 1) draws. TensorFlow's
+    own normal kernel does the same one value at a time; as five vectorised passes it takes 3.2 ms for
+    the digits step's 750,000 draws against the kernel's 4.7 (about 2 ms of a 46 ms digits step). The
+    last axis is drawn in two halves."""
     *lead, last = shape
     half = (last + 1) // 2
     uniform = tf.random.stateless_uniform([2, *lead, half], seed, minval=np.finfo(np.float32).tiny, maxval=1.0)

@@ -1,13 +1,13 @@
 """A Gaussian fitted to the encodings of the training images, to draw samples from.
 
 The IWAE's bound pulls each posterior q(h|x) toward the prior N(0, I), but it does not make the
-encodings fill the prior: with many latent units they can sit in a small, offset part of it. The
-faces model's 512-d posterior means lie at a distance of about 12 from the origin, in a cloud whose
-variances range from 27 down to 0.0002, so draws from N(0, I) land where the decoder has never been
-and decode to colour noise. A Gaussian fitted to the encodings of the training set (the aggregate
-posterior E_x q(h|x), summarised by its mean and covariance) puts samples where the faces are: the
-"ex-post density estimation" of Ghosh et al. (2020) and the second stage of Dai & Wipf's (2019)
-two-stage VAE, in its simplest form. The bound and every log-likelihood still use the model's prior;
+encodings fill the prior: with many latent units they can sit in a small, offset part of it (an
+earlier 512-d faces model's posterior means lay about 12 from the origin, in a cloud whose variances
+ran from 27 down to 0.0002; the README gives the shipped model's), so draws from N(0, I) land where
+the decoder has never been and decode to colour noise. A Gaussian fitted to the encodings of the
+training set (the aggregate posterior E_x q(h|x), summarised by its mean and covariance) puts samples
+where the faces are: the "ex-post density estimation" of Ghosh et al. (2020) and the second stage of
+Dai & Wipf's (2019) two-stage VAE, in its simplest form. The bound and every log-likelihood still use the model's prior;
 only sampling uses this.
 """
 
@@ -29,7 +29,7 @@ class LatentGaussian:
 
     @classmethod
     def fit(cls, latents: np.ndarray) -> LatentGaussian:
-        """The maximum-likelihood Gaussian of encodings (N, d)."""
+        """The Gaussian of encodings (N, d): their mean and (unbiased, N − 1) covariance, plus a small ridge."""
         latents = np.asarray(latents, np.float64)
         covariance = np.cov(latents, rowvar=False) + RIDGE * np.eye(latents.shape[1])
         return cls(latents.mean(axis=0).astype(np.float32), np.linalg.cholesky(covariance).astype(np.float32))

@@ -22,7 +22,7 @@ from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 from tqdm import tqdm
 
-from model.bundle import load_bundle
+from model.bundle import WEIGHTS, assign_weights, verify_manifest
 from model.config import Config, ModelConfig, TrainConfig
 from model.data import load_dataset
 from model.devices import describe, is_chief, make_strategy
@@ -202,13 +202,14 @@ def train(
         rate = tc.learning_rate_at(e)
         optimizer.learning_rate.assign(rate)
         mean_bound = _run_epoch(step, images, tc, e, label=f"epoch {e + 1}/{last}", progress=progress)
+        _check_finite_weights(model, e)
         seconds = time.perf_counter() - began
         with writer.as_default(step=e + 1):
             tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
             tf.summary.scalar("train/learning_rate", rate)
-        if chief:
-            save_checkpoint(checkpoints, e + 1, model, optimizer)
+        if chief:  # the history first: a resume drops a line past its checkpoint, but cannot fill a gap
             history.append(epoch=e + 1, bound=mean_bound, learning_rate=rate, seconds=round(seconds, 2))
+            save_checkpoint(checkpoints, e + 1, model, optimizer)
         log.info(
             "epoch %d/%d: %s bound (k=%d) %.3f nats, lr %.2e, %.0f s",
             e + 1,
@@ -265,12 +266,26 @@ def _run_epoch(step: Callable, images: np.ndarray, tc: TrainConfig, epoch: int, 
     return mean_bound
 
 
+RESUME_ADVICE = "Resume it (--resume) with a lower learning rate, or in float32 if it ran in bfloat16"
+
+
 def _check_finite(bound: float, epoch: int) -> None:
     """Stops a diverged run, so that its last checkpoint (and --resume) still holds finite weights."""
     if not math.isfinite(bound):
         raise TrainingDiverged(
             f"the bound became {bound} during epoch {epoch + 1}; the last checkpoint (epoch {epoch}) is "
-            "unaffected. Resume it (--resume) with a lower learning rate, or in float32 if it ran in bfloat16"
+            f"unaffected. {RESUME_ADVICE}"
+        )
+
+
+def _check_finite_weights(model: IWAE, epoch: int) -> None:
+    """The bounds are computed before each step's update, so the epoch's last update can break the
+    weights while every bound was finite: checked before they are saved."""
+    broken = [v.path for v in model.trainable_variables if not np.all(np.isfinite(v.numpy()))]
+    if broken:
+        raise TrainingDiverged(
+            f"the weights ({', '.join(broken[:3])}) became NaN or infinite at the end of epoch {epoch + 1}; "
+            f"the last checkpoint (epoch {epoch}) is unaffected. {RESUME_ADVICE}"
         )
 
 
@@ -299,12 +314,11 @@ def read_history(workdir: str | Path) -> list[dict]:
 
 
 def copy_bundle_weights(bundle: str | Path, model: IWAE) -> None:
-    """Assigns a (verified) bundle's weights to a model of the same architecture."""
-    source = {v.path: v for v in load_bundle(bundle).model.variables}
-    for v in model.variables:
-        if v.path not in source or tuple(source[v.path].shape) != tuple(v.shape):
-            raise ValueError(f"bundle {bundle} does not fit this model: {v.path} is missing or has another shape")
-        v.assign(source[v.path].numpy())
+    """Assigns a (verified) bundle's weights to a model of the same architecture: every variable, no
+    more and no fewer (BundleError otherwise)."""
+    bundle = Path(bundle)
+    verify_manifest(bundle)
+    assign_weights(model, load_file(str(bundle / WEIGHTS)), bundle.name)
 
 
 def restore_run(workdir: str | Path) -> tuple[Config, IWAE]:

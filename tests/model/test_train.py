@@ -81,6 +81,55 @@ def test_a_diverged_run_stops_without_a_checkpoint_of_its_broken_weights(tmp_pat
     assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["epoch-00001.safetensors"]
 
 
+def test_weights_broken_by_an_epochs_last_step_are_never_checkpointed(tmp_path, tiny_images, monkeypatch):
+    """Each step's bound is computed before its update: the last update of an epoch can leave NaN
+    weights behind finite bounds."""
+    import model.train as training
+
+    config = tiny_config()
+    steps = len(tiny_images) // config.train.batch_size
+    make_step = training.make_train_step
+
+    def breaking_the_last_step_of_epoch_2(model, optimizer, tc, strategy=None):
+        step = make_step(model, optimizer, tc, strategy)
+
+        def run(images, seed):
+            bound = step(images, seed)
+            if int(seed[1]) == 2 * steps - 1:
+                model.trainable_variables[0].assign(tf.fill(model.trainable_variables[0].shape, np.nan))
+            return bound
+
+        return run
+
+    monkeypatch.setattr(training, "make_train_step", breaking_the_last_step_of_epoch_2)
+    with pytest.raises(
+        TrainingDiverged, match=r"NaN or infinite at the end of epoch 2; the last checkpoint \(epoch 1\)"
+    ):
+        train(config, tmp_path / "run", intensities=tiny_images, progress=False)
+    assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["epoch-00001.safetensors"]
+    assert [h["epoch"] for h in read_history(tmp_path / "run")] == [1]
+
+
+def test_a_run_stopped_while_recording_an_epoch_resumes_without_a_gap_in_its_history(
+    tmp_path, tiny_images, monkeypatch
+):
+    from model.train import History
+
+    append = History.append
+
+    def stopped_at_epoch_2(self, **fields):
+        if fields["epoch"] == 2:
+            raise KeyboardInterrupt  # as if killed between writing the history and the checkpoint
+        append(self, **fields)
+
+    monkeypatch.setattr(History, "append", stopped_at_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(), tmp_path / "run", intensities=tiny_images, progress=False)
+    monkeypatch.undo()
+    train(tiny_config(), tmp_path / "run", intensities=tiny_images, resume=True, progress=False)
+    assert [h["epoch"] for h in read_history(tmp_path / "run")] == [1, 2, 3, 4]
+
+
 def test_vae_objective_trains_too(tmp_path, tiny_images):
     model = train(tiny_config(objective="vae", k=1), tmp_path / "vae", intensities=tiny_images, progress=False)
     assert np.isfinite(bound(model, tiny_images))
@@ -118,5 +167,5 @@ def test_a_run_can_start_from_a_bundle_and_continue_its_schedule(tmp_path, tiny_
     assert [h["epoch"] for h in read_history(tmp_path / "next")] == [3, 4]  # the schedule's last two epochs
     assert bound(continued, tiny_images) > bound(first, tiny_images)
     other = Config(ModelConfig(image_shape=(8, 8, 1), latent_sizes=(3,), hidden_sizes=((32,),)), config.train)
-    with pytest.raises(ValueError, match="does not fit this model"):
+    with pytest.raises(ValueError, match="weights do not match the config"):
         train(other, tmp_path / "other", intensities=tiny_images, init_from=(bundle, 2), progress=False)
