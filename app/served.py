@@ -13,7 +13,7 @@ that wait for the micro-batcher on the event loop; the rest run in the routes' w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,9 @@ def max_importance_samples(image_shape: tuple[int, int, int]) -> int:
     """The largest k of BOUND_KS whose k decoded images fit the per-request SAMPLE_PIXEL_BUDGET."""
     pixels = int(np.prod(image_shape))
     return max((q for q in BOUND_KS if q * pixels <= SAMPLE_PIXEL_BUDGET), default=1)
+
+
+Upload = tuple[str, Callable[[], bytes]]  # (filename, read): its bytes, read when they are needed
 
 
 @dataclass(frozen=True)
@@ -318,18 +321,19 @@ class ServedModel:
         return (latent_math.slerp if method == "slerp" else latent_math.lerp)(start, end, steps)
 
     def custom_attribute(
-        self, positive: Sequence[tuple[str, bytes]], negative: Sequence[tuple[str, bytes]], name: str
+        self, positive: Sequence[Upload], negative: Sequence[Upload], name: str
     ) -> tuple[AttributeVector, list[str]]:
-        """The mean latent of uploads (filename, bytes) with a property minus that of uploads without it,
-        and the preprocessing warnings, each naming its upload."""
+        """The mean latent of uploads (filename, read) with a property minus that of uploads without it,
+        and the preprocessing warnings, each naming its upload. Each upload's bytes are read when it
+        is prepared, one at a time: up to 128 files read at once would hold a whole request in memory."""
         limit = self.limits.max_attribute_images
         for side, uploads in (("with", positive), ("without", negative)):
             if not 1 <= len(uploads) <= limit:
                 raise InvalidRequest(f"`{side}` needs 1 to {limit} images, got {len(uploads)}")
         inputs, warnings = [], []
         for side, uploads in (("with", positive), ("without", negative)):
-            for i, (filename, data) in enumerate(uploads):
-                prepared = self.prepare(data)
+            for i, (filename, read) in enumerate(uploads):
+                prepared = self.prepare(read())
                 inputs.append(prepared.inputs)
                 if prepared.warning:
                     warnings.append(f"{side}[{i}] ({filename}): {prepared.warning}")

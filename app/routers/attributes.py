@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, UploadFile
@@ -10,6 +11,7 @@ from app.deps import EngineDep, SettingsDep, WorkerThread
 from app.errors import ERROR_RESPONSES
 from app.prepare import read_upload
 from app.schemas import CustomAttribute, CustomAttributeForm
+from app.served import Upload
 
 router = APIRouter(prefix="/attributes", tags=["attributes"], responses=ERROR_RESPONSES)
 
@@ -23,10 +25,12 @@ def custom_attribute(
     """Make an attribute vector: mean latent of the `with` images minus that of the `without` images."""
     served = engine.model(form.model)  # an unknown model fails before any upload is read
 
-    def read(files: list[UploadFile]) -> list[tuple[str, bytes]]:
-        return [(f.filename or "upload", read_upload(f.file, f.filename, settings.max_upload_bytes)) for f in files]
+    def uploads(files: list[UploadFile]) -> list[Upload]:
+        return [
+            (f.filename or "upload", partial(read_upload, f.file, f.filename, settings.max_upload_bytes)) for f in files
+        ]
 
-    vector, warnings = served.custom_attribute(read(form.with_), read(form.without), form.name)
+    vector, warnings = served.custom_attribute(uploads(form.with_), uploads(form.without), form.name)
     return CustomAttribute(
         name=vector.name,
         vector=vector.vector.tolist(),

@@ -4,6 +4,7 @@ and returns numpy: uploads encoded with their bounds, edits, paths, prior sample
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -97,15 +98,20 @@ def test_paths_between_latents_and_between_uploads(digits):
 
 def test_custom_attribute_is_a_mean_difference_of_the_uploads(digits):
     drawings = [encode_image(digit_drawing(60 + 10 * i, 60)) for i in range(5)]
-    vector, warnings = digits.custom_attribute(
-        [("a.png", d) for d in drawings[:3]], [("b.png", d) for d in drawings[3:]], "mine"
-    )
+    read = []
+
+    def upload(i: int) -> tuple[str, Callable[[], bytes]]:
+        return f"{i}.png", lambda: read.append(i) or drawings[i]
+
+    vector, warnings = digits.custom_attribute([upload(i) for i in range(3)], [upload(i) for i in (3, 4)], "mine")
+    assert read == [0, 1, 2, 3, 4]  # each read once, in order
     latents, _ = digits.compiled.encode(np.concatenate([digits.prepare(d).inputs for d in drawings]))
     np.testing.assert_allclose(vector.vector, latents[:3].mean(0) - latents[3:].mean(0), rtol=1e-5, atol=1e-6)
     assert (vector.name, vector.method, vector.n_positive, vector.n_negative) == ("mine", "custom", 3, 2)
     assert warnings == []
     with pytest.raises(InvalidRequest, match="`without` needs 1 to 64 images"):
-        digits.custom_attribute([("a.png", drawings[0])], [], "none")
+        digits.custom_attribute([upload(0)], [], "none")
+    assert read == [0, 1, 2, 3, 4]  # refused before reading any file
 
 
 def test_bad_names_and_latents_are_refused_with_their_status(digits):
