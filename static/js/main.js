@@ -29,7 +29,7 @@ const pageDecoding = createPageDecoding({ runtimeUrl: document.body.dataset.onnx
 const api = pageDecoding.wrap(createApi());
 const feedback = createFeedback(document);
 const session = createSession({ store, api, feedback });
-const url = createUrlSync({ store, session, feedback });
+const url = createUrlSync({ store, session, feedback, onNewModel: fillSamples });
 const app = { store, api, feedback, session, url };
 
 // Debug / test hook: a read-only view of the current state, and decoding as the page does it.
@@ -62,13 +62,17 @@ mountPosteriorPanel(panel("posterior-panel"), app);
 mountCustomPanel(panel("custom-panel"), app, { addCustomAttribute: edits.addCustomAttribute, clearUsedDrawing: input.clearUsedDrawing });
 const header = mountHeader(document.body, app, { onModelPicked: samples.showFirstView });
 
+/** The sample strip of a model the page starts on: a restored link brings its own input and the
+ * samples are there to pick from; else the first sample becomes the input. */
+function fillSamples(restored) {
+  return restored ? samples.run() : samples.showFirstView();
+}
+
 async function start() {
   if (!(await header.loadModels())) return;
   const restored = await url.restore();
   if (!store.state.model) session.useModel(store.state.models[0].name);
-  // A restored link brings its own input; the samples are there to pick from.
-  if (restored) await samples.run();
-  else await samples.showFirstView();
+  await fillSamples(restored);
   url.save();
   document.body.dataset.ready = "true";
 }

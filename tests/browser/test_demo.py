@@ -475,6 +475,31 @@ def test_an_error_goes_away_when_the_next_request_of_its_panel_succeeds(page: Pa
     expect(page.locator("#sliders output").first).to_have_text("+2.0")
 
 
+def test_a_link_to_the_same_model_keeps_the_work_and_one_to_another_model_brings_its_samples(page: Page):
+    open_demo(page)
+    draw(page, SEVEN)
+    wait_encoded(page)
+    page.click("#set-a")
+    expect(page.locator("#end-a")).to_have_attribute("src", DATA_URL)
+    drawn = latent(page)
+    # the hash edited by hand: another seed and slider value, the same model and input
+    page.evaluate("location.hash = location.hash.replace(/seed=\\d+/, 'seed=5').replace(/edit=[^&]*/, 'edit=2.0%3A0')")
+    page.wait_for_function("window.latentLab.state.seed === 5")
+    expect(page.locator("#edited-view")).to_have_attribute("alt", "The input edited with 0 +2.0")
+    expect(page.locator("#end-a")).to_have_attribute("src", DATA_URL)
+    expect(page.locator("#posterior-grid .frame")).to_have_count(16)
+    expect(page.locator("#sample-strip .frame")).to_have_count(8)
+    assert latent(page) == drawn
+    # a link to another model: the page starts over on it, with its samples and a first view
+    other = other_model(page)
+    page.evaluate("(name) => { location.hash = `model=${name}`; }", other)
+    page.wait_for_function("(name) => window.latentLab.state.model.name === name", arg=other)
+    expect(page.locator("#sample-strip .frame")).to_have_count(8)
+    page.wait_for_function("window.latentLab.state.latent !== null")
+    expect(page.locator("#end-a")).not_to_have_attribute("src", DATA_URL)
+    assert page.console.errors == []
+
+
 def test_bad_upload_shows_a_plain_error(page: Page):
     open_demo(page)
     upload(page, "#input-file", "notes.png", b"these are my shopping notes, not a picture\n")
