@@ -22,6 +22,8 @@ export function formatNumber(x, digits = 2) {
 
 /** A typed value as an integer within {min, max}; `fallback` when it is no number at all. */
 export function clampInt(value, { min, max, fallback }) {
+  // Number("") and Number(null) are 0: an emptied field is no number, not a request for the minimum.
+  if (value === null || value === undefined || String(value).trim() === "") return fallback;
   const n = Math.round(Number(value));
   if (!Number.isFinite(n)) return fallback;
   return Math.min(max, Math.max(min, n));

@@ -37,7 +37,12 @@ test("typed numbers are rounded and clamped into the field's range", () => {
   assert.equal(clampInt("1", SWEEP_FRAMES), 2);
   assert.equal(clampInt("1000", SWEEP_FRAMES), 64);
   assert.equal(clampInt("abc", SWEEP_FRAMES), 9);
-  assert.equal(clampInt("", SWEEP_FRAMES), 2); // an empty field is 0, then clamped
+  // An emptied field is no number (Number("") is 0, which would clamp to the minimum).
+  assert.equal(clampInt("", SWEEP_FRAMES), 9);
+  assert.equal(clampInt("  ", SWEEP_FRAMES), 9);
+  assert.equal(clampInt(null, SWEEP_FRAMES), 9);
+  assert.equal(clampInt(undefined, SWEEP_FRAMES), 9);
+  assert.equal(clampInt("0", SWEEP_FRAMES), 2); // a typed 0 is a number, clamped
   assert.equal(clampInt(-5, SEED_RANGE), 0);
   assert.equal(clampInt(1e12, SEED_RANGE), 2147483647);
 });
