@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     errors.install(app)
-    openapi.install(app)
+    openapi.install(app, settings)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, json_limit=settings.max_json_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (models, encode, generate, attributes, health, pages):

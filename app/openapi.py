@@ -13,6 +13,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.config import Settings
+from app.limits import readable_size
+
 
 def binary_files(node: Any) -> Any:
     """The schema with every octet-stream string described as `format: binary` instead."""
@@ -27,12 +30,34 @@ def binary_files(node: Any) -> Any:
     return node
 
 
-def install(app: FastAPI) -> None:
-    """Serves the rewritten document at /openapi.json (and to /docs), built once."""
+def limits_section(settings: Settings) -> str:
+    """What this server accepts and how it sheds load, from its settings: the schemas' own bounds are
+    the same everywhere, these are each deployment's (IWAE_* environment variables)."""
+    return f"""
+## This server's limits
+
+| limit | value |
+| --- | --- |
+| an uploaded image file | {readable_size(settings.max_upload_bytes)} and {settings.max_image_pixels:,} pixels |
+| a multipart request (all its files) | {readable_size(settings.max_request_bytes)} |
+| any other request body (JSON) | {readable_size(settings.max_json_bytes)} |
+| images per side of `POST /attributes/custom` | {settings.max_attribute_images} |
+
+Beyond these a request is refused with 413 (sizes) or 422. Under load, work waits in bounded queues
+(per model: {settings.batch_queue} decodes and as many encodes, {settings.expensive_queue} log-likelihoods with
+k > 100 or more than 16 posterior samples; {settings.thread_queue} requests for a worker thread); a
+request that finds its queue full gets 503 with `Retry-After`: ask again after that many seconds.
+"""
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Serves the rewritten document at /openapi.json (and to /docs), built once, its description
+    ending with this server's limits."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            description = app.description + limits_section(settings)
+            document = get_openapi(title=app.title, version=app.version, description=description, routes=app.routes)
             app.openapi_schema = binary_files(document)
         return app.openapi_schema
 

@@ -252,7 +252,8 @@ class InterpolateRequest(Strict):
 
 
 IMAGE_HELP = (
-    "PNG, JPEG, WebP, GIF (first frame) or BMP, at most 10 MB and 40 megapixels. Digits: any dark-on-light or "
+    "PNG, JPEG, WebP, GIF (first frame) or BMP, within the server's limits (the API's description lists them: "
+    "10 MB and 40 megapixels unless the server sets others). Digits: any dark-on-light or "
     "light-on-dark drawing or photo, cropped and centred like MNIST. Faces: the largest face is found and framed "
     "like CelebA's aligned crops (EXIF orientation applied)."
 )
@@ -316,8 +317,11 @@ class CustomAttributeForm(MultipartForm):
     """The multipart form of POST /attributes/custom."""
 
     model: ModelName
-    with_: list[UploadFile] = Field(alias="with", description="1 to 64 images that have the property")
-    without: list[UploadFile] = Field(description="1 to 64 images that lack it")
+    with_: list[UploadFile] = Field(
+        alias="with",
+        description="1 to the server's max_attribute_images (64 unless it sets another) images that have the property",
+    )
+    without: list[UploadFile] = Field(description="1 to the server's max_attribute_images images that lack it")
     name: str = Field("custom", min_length=1, max_length=100, description="a name for the vector", examples=["mine"])
 
 
