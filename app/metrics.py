@@ -28,7 +28,7 @@ class Metrics:
         )
         self.inference = Histogram(
             "iwae_inference_seconds",
-            "time inside the model per engine call (holding the model's lock)",
+            "time inside the model per engine call (holding the model's lock, or its expensive lane)",
             ["model", "operation"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
@@ -64,7 +64,8 @@ class Metrics:
 
 class MetricsMiddleware:
     """Counts and times every HTTP request under its route template (e.g. /encode), never its raw path,
-    so the label set stays small; requests that match no route count as "unmatched"."""
+    so the label set stays small; requests that match no route count as "unmatched", as do those a
+    middleware refuses before routing (413 for a body over its limit: the status says which)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
