@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from fastapi import UploadFile
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from app.compiled import SAMPLE_BUCKETS
 from app.served import MAX_K
 
 MAX_BATCH = 64  # latents per /decode, images per /sample, points per path or sweep
-MAX_POSTERIOR_SAMPLES = 64
+MAX_POSTERIOR_SAMPLES = SAMPLE_BUCKETS[-1]  # the largest the compiled sampler draws
 MAX_LATENT_SIZE = 4096
 LATENT_LIMIT = 1e3  # |value| above this is no point of a N(0, I) prior: a client bug, not a request
 MAX_SCALE = 100.0
