@@ -40,14 +40,19 @@ function frameButton(src, what, label) {
 }
 
 /** Renders frames as buttons (click = `onPick(index)`), captioned with `labels`, described for screen
- * readers by `describe(index)`; `download` links to the whole `strip` image as `filename`. */
+ * readers by `describe(index)`; `download` links to the whole `strip` image as `filename`. A frame that
+ * had the keyboard focus hands it to the new frame at its place (picking a sweep frame redraws the strip). */
 export function renderStrip(container, images, { labels = [], describe, onPick, download, strip, filename } = {}) {
+  const active = container.ownerDocument.activeElement;
+  const focused = container.contains(active) ? Array.from(container.children).indexOf(active.closest(".frame")) : -1;
   container.textContent = "";
   images.forEach((src, i) => {
     const button = frameButton(src, describe ? describe(i) : `frame ${i + 1}`, labels[i]);
     button.addEventListener("click", () => onPick && onPick(i));
     container.append(button);
   });
+  const frames = container.children;
+  if (focused >= 0 && frames.length) frames[Math.min(focused, frames.length - 1)].focus();
   if (!download) return;
   if (strip) {
     download.href = strip;

@@ -6,6 +6,8 @@
  * reported in plain words, and the cancellations of request lanes are swallowed. An error reported for
  * a panel goes away when a later tracked request of the same panel succeeds (one failed /edit during
  * a drag is over once the next one answers); notices and other panels' errors stay until dismissed.
+ * When the alert goes while the keyboard is on its close button, the focus goes back to where it was
+ * when the alert appeared (else to the demo), not to the top of the page.
  */
 
 import { ApiError } from "./api.js";
@@ -22,13 +24,25 @@ export function createFeedback(doc) {
   const spinner = find(doc, "busy");
   let running = 0; // tracked promises in flight, page-wide
   let failedPanel = null; // the panel whose tracked request the alert reports, if that is what it shows
+  let focusBefore = null; // the element the keyboard was on when the alert appeared
+
+  const alertHasFocus = () => alert.contains(doc.activeElement);
+
+  function focusBack() {
+    const target = focusBefore && focusBefore.isConnected && !focusBefore.disabled ? focusBefore : find(doc, "main");
+    target.focus();
+  }
 
   function clearError() {
+    const hadFocus = alertHasFocus();
     alert.textContent = "";
     failedPanel = null;
+    if (hadFocus) focusBack();
   }
 
   function showError(message, { notice = false } = {}) {
+    const hadFocus = alertHasFocus();
+    if (!hadFocus) focusBefore = doc.activeElement === doc.body ? null : doc.activeElement;
     alert.textContent = "";
     failedPanel = null;
     alert.classList.toggle("notice", notice);
@@ -37,6 +51,7 @@ export function createFeedback(doc) {
     close.setAttribute("aria-label", "Dismiss the message");
     close.addEventListener("click", clearError);
     alert.append(element("p", "alert-text", message), close);
+    if (hadFocus) close.focus(); // a message replaced the one whose close button had the focus
   }
 
   /** A warning that is no failure (e.g. "no face found: used the centre"), in the same region. */

@@ -655,6 +655,83 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     assert page.console.errors == []
 
 
+def relative_luminance(css_colour: str) -> float:
+    """WCAG's relative luminance of a computed colour, "rgb(r, g, b)"."""
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css_colour)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted([relative_luminance(a), relative_luminance(b)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_focus_ring_has_3_to_1_against_the_page_and_the_buttons_it_rings(page: Page):
+    """WCAG 1.4.11: the ring around a focused control stands out from what is around it."""
+    open_demo(page)
+    page.keyboard.press("Tab")  # the keyboard in use: focus rings show from here on
+    button = page.locator("#sample-run")  # a filled accent button on a card
+    button.focus()
+    style = button.evaluate(
+        "el => { const s = getComputedStyle(el); return {outline: s.outlineStyle, ring: s.outlineColor,"
+        " fill: s.backgroundColor, card: getComputedStyle(el.closest('.card')).backgroundColor,"
+        " page: getComputedStyle(document.body).backgroundColor}; }"
+    )
+    assert style["outline"] == "solid", style
+    for around in ("fill", "card", "page"):
+        assert contrast(style["ring"], style[around]) >= 3, (around, style)
+
+
+def test_groups_the_model_line_and_the_current_sweep_frame_are_told_to_screen_readers(page: Page):
+    open_demo(page)
+    for selector in ("#sliders", "#posterior-grid", "#thumbs-with", "#thumbs-without"):
+        expect(page.locator(selector)).to_have_attribute("role", "group")
+    expect(page.locator("#model-info")).to_have_attribute("aria-live", "polite")  # "still loading…" is heard
+    current = page.locator("#sweep-strip .frame[aria-current=true]")
+    expect(current).to_have_count(1)
+    expect(current).to_have_class(re.compile(r"\bcurrent\b"))
+    page.locator("#sliders input[type=range]").first.fill("3")
+    expect(page.locator("#sweep-strip .frame").last).to_have_attribute("aria-current", "true")
+    expect(page.locator("#sweep-strip .frame[aria-current=true]")).to_have_count(1)
+
+
+def focused_in(page: Page, selector: str) -> None:
+    """Waits until the keyboard focus is inside `selector`."""
+    page.wait_for_function("(sel) => document.activeElement && document.activeElement.closest(sel) !== null", arg=selector)
+
+
+def test_the_keyboard_focus_stays_where_the_person_was_when_the_page_redraws(page: Page):
+    open_demo(page)
+    # removing a slider rebuilds the rows: the focus moves to the next row, not to the top of the page
+    page.select_option("#attr-select", "7")
+    page.click("#attr-add")
+    expect(page.locator("#sliders .slider-row")).to_have_count(2)
+    page.locator("#sliders .slider-row").first.locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#sliders .slider-row")).to_have_count(1)
+    focused_in(page, '#sliders .slider-row[data-attribute="7"]')
+
+    # a sweep frame picked with the keyboard: the strip is redrawn for the new input, the focus stays in it
+    expect(page.locator("#sweep-strip .frame")).to_have_count(9)
+    before = latent(page)
+    page.locator("#sweep-strip .frame").nth(2).focus()
+    page.keyboard.press("Enter")
+    wait_latent_change(page, before)
+    expect(page.locator("#edit-panel")).not_to_have_attribute("aria-busy", "true")
+    focused_in(page, "#sweep-strip .frame")
+
+    # an alert dismissed with the keyboard: the focus goes back to the button that led to it
+    page.locator("#custom-create").focus()
+    page.keyboard.press("Enter")  # no examples yet: an error
+    expect(page.locator("#alert")).to_contain_text("Add at least one image")
+    page.locator("#alert .alert-close").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#alert")).to_be_empty()
+    expect(page.locator("#custom-create")).to_be_focused()
+    assert page.console.errors == []
+
+
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 

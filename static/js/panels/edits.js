@@ -140,7 +140,27 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
     return row;
   }
 
+  /** The control among the rows that has the keyboard focus: {name, kind, index}, or null. */
+  function focusedControl() {
+    const active = root.ownerDocument.activeElement;
+    const row = active && box.contains(active) ? active.closest(".slider-row") : null;
+    if (!row) return null;
+    const kind = active.matches("button") ? "button" : "input";
+    return { name: row.dataset.attribute, kind, index: Array.from(box.children).indexOf(row) };
+  }
+
+  /** After the rows were rebuilt: the same control of the same attribute, else of the row now at its
+   * place (the next one when a slider was removed), else the attribute picker. */
+  function restoreFocus(focus) {
+    if (!focus) return;
+    const rows = Array.from(box.querySelectorAll(".slider-row"));
+    const row = rows.find((r) => r.dataset.attribute === focus.name) || rows[Math.min(focus.index, rows.length - 1)];
+    const target = row ? row.querySelector(focus.kind) : picker;
+    if (target) target.focus();
+  }
+
   function renderSliders(state) {
+    const focus = focusedControl();
     box.textContent = "";
     state.edits.forEach((edit, index) => box.append(sliderRow(edit, index, state)));
     if (state.edits.length === 0) {
@@ -148,6 +168,7 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
       const text = hasAttributes ? "No sliders yet: pick an attribute and add one." : "This model has no attribute vectors yet; make your own below.";
       box.append(element("p", "hint small", text));
     }
+    restoreFocus(focus);
   }
 
   /** A slider moved: the rows stay (rebuilding would take the slider from under the pointer). */

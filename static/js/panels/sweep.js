@@ -38,7 +38,11 @@ export function mountSweep(root, { store, api, feedback, session, url }) {
     const edit = edits.find((e) => e.name === sweepAttr);
     const frames = strip.querySelectorAll(".frame");
     const current = edit && frames.length === frameScales.length ? nearestFrame(frameScales, edit.scale) : -1;
-    frames.forEach((frame, i) => frame.classList.toggle("current", i === current));
+    frames.forEach((frame, i) => {
+      frame.classList.toggle("current", i === current);
+      if (i === current) frame.setAttribute("aria-current", "true");
+      else frame.removeAttribute("aria-current");
+    });
   }
 
   /** The frames field clamped; the store learns a typed value here if no change event told it yet. */
