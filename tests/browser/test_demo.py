@@ -398,8 +398,12 @@ def test_bounds_measured_for_an_earlier_input_are_not_shown_for_a_newer_one(page
 def test_a_custom_attribute_made_for_the_previous_model_is_no_slider_of_the_next(page: Page):
     made = Held(page, "**/attributes/custom")
     open_demo(page)
-    page.set_input_files("#file-with", files=[{"name": "zero.png", "mimeType": "image/png", "buffer": digit_png("zero")}])
-    page.set_input_files("#file-without", files=[{"name": "one.png", "mimeType": "image/png", "buffer": digit_png("one")}])
+    page.set_input_files(
+        "#file-with", files=[{"name": "zero.png", "mimeType": "image/png", "buffer": digit_png("zero")}]
+    )
+    page.set_input_files(
+        "#file-without", files=[{"name": "one.png", "mimeType": "image/png", "buffer": digit_png("one")}]
+    )
     page.fill("#custom-name", "roundness")
     with page.expect_request("**/attributes/custom"):
         page.click("#custom-create")
@@ -698,7 +702,9 @@ def test_groups_the_model_line_and_the_current_sweep_frame_are_told_to_screen_re
 
 def focused_in(page: Page, selector: str) -> None:
     """Waits until the keyboard focus is inside `selector`."""
-    page.wait_for_function("(sel) => document.activeElement && document.activeElement.closest(sel) !== null", arg=selector)
+    page.wait_for_function(
+        "(sel) => document.activeElement && document.activeElement.closest(sel) !== null", arg=selector
+    )
 
 
 def test_the_keyboard_focus_stays_where_the_person_was_when_the_page_redraws(page: Page):
