@@ -221,11 +221,12 @@ class SampleRequest(Strict):
     seed: Seed = 0
     temperature: float = Field(
         1.0,
-        gt=0.0,
+        ge=0.0,
         le=2.0,
         allow_inf_nan=False,
-        description="scales the spread, 0 < t ≤ 2: latents are N(0, t² I) from the prior, or mean + t × (a draw "
-        "of the fitted Gaussian's spread) when the model samples from its encodings (GET /models: samples_from)",
+        description="scales the spread, 0 ≤ t ≤ 2: latents are N(0, t² I) from the prior, or mean + t × (a draw "
+        "of the fitted Gaussian's spread) when the model samples from its encodings (GET /models: samples_from); "
+        "t = 0 gives the mean itself (the average face of a faces model), every draw the same",
         examples=[0.8],
     )
 

@@ -274,7 +274,8 @@ class ServedModel:
     def sample(self, n: int, seed: int = 0, temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """n draws (the same seed, the same draws) as latents and their images: from the Gaussian fitted
         to the training encodings when the bundle has one (model/latent_gaussian.py), else from the
-        prior N(0, temperature² I) of the top layer, carried down to the latent layer."""
+        prior N(0, temperature² I) of the top layer, carried down to the latent layer. Temperature 0
+        gives the distribution's mean, n times."""
         gaussian = self.bundle.latent_gaussian
         if gaussian is not None:
             latents = gaussian.draw(n, temperature, seed)

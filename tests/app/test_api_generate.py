@@ -39,6 +39,19 @@ def test_a_model_with_fitted_encodings_samples_from_them(client):
     )
     np.testing.assert_allclose(cool, 8.0, atol=0.1)  # around the encodings' mean, not the prior's 0
     np.testing.assert_allclose(hot - 8.0, 2 * (cool - 8.0), rtol=1e-4, atol=1e-5)
+    mean = client.post("/sample", json={**request, "temperature": 0}).json()  # t = 0: the mean, n times
+    np.testing.assert_allclose(mean["latents"], np.full((3, 3), 8.0), rtol=1e-6)
+    assert mean["images"][0] == mean["images"][1] == mean["images"][2]
+
+
+def test_temperature_zero_is_the_prior_mean_and_below_zero_is_refused(client, engine):
+    request = {"model": "digits", "n": 2, "seed": 11, "temperature": 0}
+    body = client.post("/sample", json=request).json()
+    top = np.zeros((1, engine.model("digits").config.latent_sizes[-1]), np.float32)
+    expected = engine.model("digits").compiled.from_prior(top)[0]  # the top layer's mean carried down
+    np.testing.assert_allclose(body["latents"], [expected, expected], rtol=1e-5, atol=1e-6)
+    refused = client.post("/sample", json={**request, "temperature": -0.1})
+    assert refused.status_code == 422 and "temperature" in refused.text
 
 
 @pytest.mark.parametrize("method, path", [("slerp", slerp), ("lerp", lerp)])

@@ -616,6 +616,21 @@ def held_out_face_photo(index: int) -> bytes:
     return buffer.getvalue()
 
 
+def test_the_faces_first_view_is_the_average_face_and_the_strip_is_samples(page: Page):
+    """A model that samples from its training encodings starts on their mean (temperature 0), not on
+    one draw, which at the default temperature is about as often a smudge as a face."""
+    open_demo(page)
+    with page.expect_response(
+        lambda r: r.url.endswith("/sample") and '"temperature":0' in (r.request.post_data or "")
+    ) as mean:
+        page.select_option("#model-select", "faces")
+    average = mean.value.json()
+    expect(page.locator("#input-view")).to_have_attribute("src", average["images"][0])
+    expect(page.locator("#sample-strip img")).to_have_count(8)  # the strip: draws at the default temperature
+    assert average["images"][0] not in [img.get_attribute("src") for img in page.locator("#sample-strip img").all()]
+    assert page.console.errors == []
+
+
 @pytest.mark.real_data
 def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     photo = held_out_face_photo(3)
@@ -636,7 +651,7 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     expect(page.locator("#sliders .slider-row").nth(1)).to_have_attribute("data-attribute", "Male (balanced)")
     expect(page.locator("#attr-select")).to_have_value("Eyeglasses (balanced)")
 
-    # uploaded at once, before the faces' first view (a prior sample) has arrived: the upload wins
+    # uploaded at once, before the faces' first view (the average face) has arrived: the upload wins
     upload(page, "#input-file", "portrait.jpg", photo, "image/jpeg")
     wait_encoded(page, timeout=60_000)  # 66 samples through the conv decoder: slow on a busy 2-core CI machine
     assert page.locator("#alert").inner_text() == ""  # the face was found: no "no face found" warning

@@ -2,8 +2,8 @@
  * Gaussian fitted to its training encodings when it has one (GET /models: samples_from).
  *
  * The seed is part of the link; "New seed" draws one. Clicking a sample makes it the input. The page's
- * first view on a model is such a batch with its first sample as the input (`showFirstView`), unless
- * the person has sent an input of their own meanwhile.
+ * first view on a model is such a batch and an input (`showFirstView`: the first sample, or the mean of
+ * the training encodings), unless the person has sent an input of their own meanwhile.
  */
 
 import { NEW_SEED_LIMIT, SAMPLE_COUNT, SEED_RANGE } from "../constants.js";
@@ -51,13 +51,23 @@ export function mountSamplePanel(root, { store, api, feedback, session, url }) {
     return result;
   }
 
-  /** A first view with something to play with: prior samples, the first one as the input. */
+  /** The first view's input: a model that samples from its training encodings starts on their mean
+   * (temperature 0: the average face), since one draw at the default temperature is about as often a
+   * smudge as a face; a model that samples from the prior starts on the batch's first sample. */
+  async function firstInput(model, samples) {
+    if (model.samples_from !== "encodings") return samples && samples.latents.length ? samples : null;
+    const body = { model: model.name, n: 1, seed: 0, temperature: 0 };
+    return feedback.track(root.id, lane((signal) => api("sample", { json: body, signal })));
+  }
+
+  /** A first view with something to play with: a batch of samples, and an input to edit. */
   async function showFirstView() {
-    const model = store.state.model && store.state.model.name;
-    const samples = await run();
+    const { model } = store.state;
+    if (!model) return;
+    const first = await firstInput(model, await run());
     const state = store.state;
-    if (!samples || !state.model || state.model.name !== model || state.latent || state.inputRequested) return;
-    if (samples.latents && samples.latents.length) await session.setCurrentLatent(samples.latents[0], samples.images[0]);
+    if (!first || !state.model || state.model.name !== model.name || state.latent || state.inputRequested) return;
+    await session.setCurrentLatent(first.latents[0], first.images[0]);
   }
 
   function runAndRecord() {
