@@ -686,20 +686,47 @@ def contrast(a: str, b: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def test_the_focus_ring_has_3_to_1_against_the_page_and_the_buttons_it_rings(page: Page):
-    """WCAG 1.4.11: the ring around a focused control stands out from what is around it."""
+BUTTON_COLOURS = (
+    "el => { const s = getComputedStyle(el); return {outline: s.outlineStyle, ring: s.outlineColor,"
+    " fill: s.backgroundColor, label: s.color, card: getComputedStyle(el.closest('.card')).backgroundColor,"
+    " page: getComputedStyle(document.body).backgroundColor}; }"
+)
+
+
+def settled_colours(button) -> dict:
+    """The colours of a button and of what is around it, once its transitions (hover, focus) are over."""
+    button.evaluate("el => Promise.all(el.getAnimations().map((a) => a.finished))")
+    return button.evaluate(BUTTON_COLOURS)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_has_3_to_1_against_the_page_and_the_buttons_it_rings(page: Page, scheme: str):
+    """WCAG 1.4.11: the ring around a focused control stands out from what is around it, in either colour
+    scheme, under the pointer too; and the accent that makes this possible keeps its own contrasts (its
+    labels 4.5:1, WCAG 1.4.3; the filled button 3:1 against the card and the page)."""
+    page.emulate_media(color_scheme=scheme)
     open_demo(page)
     page.keyboard.press("Tab")  # the keyboard in use: focus rings show from here on
     button = page.locator("#sample-run")  # a filled accent button on a card
     button.focus()
-    style = button.evaluate(
-        "el => { const s = getComputedStyle(el); return {outline: s.outlineStyle, ring: s.outlineColor,"
-        " fill: s.backgroundColor, card: getComputedStyle(el.closest('.card')).backgroundColor,"
-        " page: getComputedStyle(document.body).backgroundColor}; }"
-    )
-    assert style["outline"] == "solid", style
-    for around in ("fill", "card", "page"):
-        assert contrast(style["ring"], style[around]) >= 3, (around, style)
+    still = settled_colours(button)
+    button.hover()
+    hovered = settled_colours(button)
+    assert still["outline"] == "solid", still
+    for style in (still, hovered):
+        for around in ("fill", "card", "page"):
+            assert contrast(style["ring"], style[around]) >= 3, (around, style)
+        assert contrast(style["label"], style["fill"]) >= 4.5, style
+    for around in ("card", "page"):
+        assert contrast(still["fill"], still[around]) >= 3, (around, still)
+    assert hovered["fill"] != still["fill"], "the hover fill is a colour of its own, whose contrasts are known"
+
+    # a secondary button's label is the accent: on the card, and on the soft accent under the pointer
+    secondary = page.locator("#sample-new")
+    assert contrast(settled_colours(secondary)["label"], still["card"]) >= 4.5
+    secondary.hover()
+    hovered = settled_colours(secondary)
+    assert contrast(hovered["label"], hovered["fill"]) >= 4.5, hovered
 
 
 def test_groups_the_model_line_and_the_current_sweep_frame_are_told_to_screen_readers(page: Page):
