@@ -780,6 +780,42 @@ def test_the_keyboard_focus_stays_where_the_person_was_when_the_page_redraws(pag
     assert page.console.errors == []
 
 
+def test_the_keyboard_focus_stays_near_a_picked_posterior_sample_a_removed_example_and_a_cleared_strip(page: Page):
+    open_demo(page)
+    # a posterior sample picked with the keyboard: its latent is no encoded input, the grid empties,
+    # and the focus stays on the grid
+    draw(page, SEVEN)
+    wait_encoded(page)
+    page.locator("#posterior-grid .frame").nth(2).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#input-caption")).to_have_text("Decoded from latent")
+    expect(page.locator("#posterior-grid .frame")).to_have_count(0)
+    expect(page.locator("#posterior-grid")).to_be_focused()
+
+    # custom-attribute examples removed with the keyboard: the next one, then the button that adds them
+    add = page.locator('.add-current[data-zone="with"]')
+    add.click()
+    add.click()
+    thumbs = page.locator("#thumbs-with .thumb")
+    expect(thumbs).to_have_count(2)
+    thumbs.first.focus()
+    page.keyboard.press("Enter")
+    expect(thumbs).to_have_count(1)
+    expect(thumbs.first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(thumbs).to_have_count(0)
+    expect(add).to_be_focused()
+
+    # the strip emptied under the keyboard (back to a link to another model): the focus stays on the strip
+    page.locator("#sample-strip .frame").nth(3).focus()
+    other = other_model(page)
+    page.evaluate("(name) => { location.hash = `model=${name}`; }", other)
+    page.wait_for_function("(name) => window.latentLab.state.model.name === name", arg=other)
+    expect(page.locator("#sample-strip .frame")).to_have_count(8)
+    expect(page.locator("#sample-strip")).to_be_focused()
+    assert page.console.errors == []
+
+
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 

@@ -7,7 +7,7 @@
  */
 
 import { dataUrlToBlob } from "../codec.js";
-import { element, find, wireDropZone, wireFileInput } from "../dom.js";
+import { element, find, focusedItem, refocus, wireDropZone, wireFileInput } from "../dom.js";
 import { NO_INPUT_MESSAGE } from "../feedback.js";
 import { attributeNames, freeName } from "../attributes.js";
 import { countImages } from "../format.js";
@@ -63,12 +63,16 @@ export function mountCustomPanel(root, { store, api, feedback }, { addCustomAttr
     return button;
   }
 
+  /** A thumbnail removed with the keyboard hands the focus to the one now at its place (the last one
+   * if it was the last), and the last one to the zone's "Add current input" button. */
   function renderExamples(examples) {
     for (const zone of ZONES) {
       const box = find(root, `thumbs-${zone}`);
+      const focused = focusedItem(box, ".thumb");
       box.textContent = "";
       examples[zone].forEach((example, i) => box.append(thumb(zone, example, i)));
       box.append(element("span", "thumb-count", countImages(examples[zone].length)));
+      refocus(box, ".thumb", focused, root.querySelector(`.add-current[data-zone="${zone}"]`));
     }
   }
 

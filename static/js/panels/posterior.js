@@ -8,7 +8,7 @@
 
 import { dataUrlToBlob } from "../codec.js";
 import { BOUNDS_SEED, DEFAULT_MAX_K, ENCODE_K } from "../constants.js";
-import { element, find } from "../dom.js";
+import { element, find, focusedItem, refocus } from "../dom.js";
 import { NO_INPUT_MESSAGE } from "../feedback.js";
 import { formatNumber } from "../format.js";
 import { boundEntries, boundsLayout, boundsSummary, DEGENERATE_ESS, posteriorWeights } from "../stats.js";
@@ -79,7 +79,15 @@ export function mountPosteriorPanel(root, { store, api, feedback, session }) {
   const caption = find(root, "bounds-caption");
   const measureButton = find(root, "bounds-run");
 
-  function renderPosterior({ posterior: samples, source, model }) {
+  /** The grid of samples, or a hint without them. A sample picked with the keyboard empties the grid
+   * (its latent is no encoded input): the focus stays on the grid, not at the top of the page. */
+  function renderPosterior(state) {
+    const focused = focusedItem(grid, ".frame");
+    fillPosterior(state);
+    refocus(grid, ".frame", focused);
+  }
+
+  function fillPosterior({ posterior: samples, source, model }) {
     grid.textContent = "";
     if (!samples || samples.length === 0) {
       const hint = source === "latent" ? "Encode an image to see its posterior samples." : "Draw or upload an input to see its posterior samples.";
