@@ -29,7 +29,7 @@ const pageDecoding = createPageDecoding({ runtimeUrl: document.body.dataset.onnx
 const api = pageDecoding.wrap(createApi());
 const feedback = createFeedback(document);
 const session = createSession({ store, api, feedback });
-const url = createUrlSync({ store, session, feedback, onNewModel: fillSamples });
+const url = createUrlSync({ store, session, feedback, onNewModel: fillSamples, onNewSeed: () => samples.run() });
 const app = { store, api, feedback, session, url };
 
 // Debug / test hook: a read-only view of the current state, and decoding as the page does it.

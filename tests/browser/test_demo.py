@@ -489,6 +489,7 @@ def test_a_link_to_the_same_model_keeps_the_work_and_one_to_another_model_brings
     # the hash edited by hand: another seed and slider value, the same model and input
     page.evaluate("location.hash = location.hash.replace(/seed=\\d+/, 'seed=5').replace(/edit=[^&]*/, 'edit=2.0%3A0')")
     page.wait_for_function("window.latentLab.state.seed === 5")
+    expect(page.locator("#sample-download")).to_have_attribute("download", re.compile(r"-seed5\.png$"))  # redrawn
     expect(page.locator("#edited-view")).to_have_attribute("alt", "The input edited with 0 +2.0")
     expect(page.locator("#end-a")).to_have_attribute("src", DATA_URL)
     expect(page.locator("#posterior-grid .frame")).to_have_count(16)
