@@ -73,6 +73,7 @@ class MicroBatcher:
         self.name, self.run, self.max_rows, self.max_wait = name, run, max_rows, max_wait
         self.observer = observer or BatchObserver()
         self._waiting: queue.Queue[_Request] = queue.Queue(maxsize=max_queue)
+        self._closed = False
         self._worker = threading.Thread(target=self._serve, name=f"batch-{name}", daemon=True)
         self._worker.start()
 
@@ -82,6 +83,8 @@ class MicroBatcher:
     def submit(self, rows: np.ndarray) -> Future:
         """Queues rows and returns at once: the future of their outputs, for a caller that waits without
         holding a thread (asyncio.wrap_future). Overloaded, at once, when the queue is full."""
+        if self._closed:
+            raise RuntimeError(f"{self.name} is closed")
         request = _Request(rows)
         self.observer.depth(self.name, self._waiting.qsize())
         try:
@@ -107,10 +110,13 @@ class MicroBatcher:
             rows += len(nxt.rows)
         return batch
 
-    def close(self) -> None:
-        """Ends the worker thread once the requests already waiting are answered; for a model that is
-        dropped (a bundle whose warm-up failed), whose thread would otherwise hold it for ever."""
-        self._waiting.put(_STOP)
+    def close(self, timeout: float = 10.0) -> None:
+        """Refuses new requests, answers those already waiting, and ends the worker thread (waiting up
+        to `timeout` for it): for a model that is dropped (a bundle whose warm-up failed), whose thread
+        would otherwise keep it alive through the collection that follows loading."""
+        self._closed = True
+        self._waiting.put(_STOP)  # waits for room, which the worker makes as it answers
+        self._worker.join(timeout)
 
     def _serve(self) -> None:
         stopping = False

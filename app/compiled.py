@@ -136,8 +136,8 @@ class CompiledModel:
             function._omit_frequent_tracing_warning = True
 
     def close(self) -> None:
-        """Ends the batching threads (after what already waits); the model serves no more encodes or
-        decodes. For a model the engine drops, so that nothing holds its weights."""
+        """Ends the batching threads (after what already waits): for a model the engine drops, so that
+        no thread holds its weights; its batched encodes and decodes are refused from then on."""
         for batcher in self._batchers.values():
             batcher.close()
 

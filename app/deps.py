@@ -18,7 +18,7 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-LOADING_RETRY_SECONDS = 5  # about half the time models take to load and warm up here (README: ready in 7 s)
+LOADING_RETRY_SECONDS = 5  # about the time the models take to load and warm up here (README: ready in about 5 s)
 
 
 async def get_engine(request: Request) -> Engine:
@@ -31,7 +31,7 @@ async def get_engine(request: Request) -> Engine:
             headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
         )
     if not engine.names:  # the server's failure, not the client's: no 404 "unknown model"
-        raise HTTPException(status_code=503, detail=engine.nothing_loaded())
+        raise HTTPException(status_code=503, detail=engine.unloaded())
     return engine
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from app.batching import BatchObserver, Queueing, ThreadPoolGate
 from app.compiled import CompiledModel, InferenceObserver
-from app.exceptions import UnknownModel
+from app.exceptions import ModelNotLoaded, UnknownModel
 from app.limits import Limits
 from app.served import ServedModel
 from model.bundle import load_bundle
@@ -93,15 +93,22 @@ class Engine:
     def names(self) -> list[str]:
         return list(self._models)
 
-    def nothing_loaded(self) -> str:
-        """Why a ready engine serves no model, for a 503."""
-        skipped = "; ".join(f"{name}: {why}" for name, why in self.failures.items())
-        return f"no model could be loaded from {self.bundles_dir}" + (f" ({skipped})" if skipped else "")
+    def unloaded(self) -> str | None:
+        """Once loaded: what keeps this server from serving every bundle it was given, for a 503 (the
+        bundles' names only: why, with paths and errors, is in the log); None when nothing does."""
+        if self.failures:
+            return f"bundle(s) could not be loaded: {', '.join(self.failures)} (the server log says why)"
+        if not self._models:
+            return "no model bundle was found (the server log says where it looked)"
+        return None
 
     def model(self, name: str) -> ServedModel:
-        """The served model called `name`, or UnknownModel listing the ones there are."""
+        """The served model called `name`; ModelNotLoaded for a bundle that failed, else UnknownModel
+        listing the ones there are."""
         try:
             return self._models[name]
         except KeyError:
+            if name in self.failures:
+                raise ModelNotLoaded(f"model {name!r} could not be loaded (the server log says why)") from None
             available = ", ".join(self._models) or "none loaded"
             raise UnknownModel(f"unknown model {name!r}; available: {available}") from None

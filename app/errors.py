@@ -24,7 +24,11 @@ ERROR_RESPONSES = {
         "model": Message,
         "description": "invalid field (out of range, wrong latent length, NaN, truncated image, …)",
     },
-    503: {"model": Message, "description": "models still loading, or too many requests waiting (see Retry-After)"},
+    503: {
+        "model": Message,
+        "description": "models still loading or too many requests waiting (both with Retry-After), or the "
+        "model failed to load",
+    },
 }
 
 

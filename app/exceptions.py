@@ -59,3 +59,10 @@ class Overloaded(ServiceError):
 
     status = 503
     retry_after_seconds = 1
+
+
+class ModelNotLoaded(ServiceError, LookupError):
+    """A bundle of the server's that failed to load: the server's fault, and waiting will not help
+    (no Retry-After); the server log says why."""
+
+    status = 503

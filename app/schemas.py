@@ -63,11 +63,6 @@ class Message(BaseModel):
 class Status(BaseModel):
     status: str = Field(description='"ok" (/healthz) or "ready" (/readyz)', examples=["ok"])
     models: list[str] = Field(default_factory=list, description="models being served", examples=[["digits"]])
-    skipped: dict[str, str] = Field(
-        default_factory=dict,
-        description="/readyz: bundles that could not be loaded, each with why (the server log says more)",
-        examples=[{}],
-    )
 
 
 # ---- /models ----
@@ -226,7 +221,8 @@ class SampleRequest(Strict):
         allow_inf_nan=False,
         description="scales the spread, 0 ≤ t ≤ 2: latents are N(0, t² I) from the prior, or mean + t × (a draw "
         "of the fitted Gaussian's spread) when the model samples from its encodings (GET /models: samples_from); "
-        "t = 0 gives the mean itself (the average face of a faces model), every draw the same",
+        "t = 0 gives the centre, every draw the same: the fitted Gaussian's mean (the average face), or the top "
+        "layer's prior mean 0 carried down",
         examples=[0.8],
     )
 

@@ -275,7 +275,7 @@ class ServedModel:
         """n draws (the same seed, the same draws) as latents and their images: from the Gaussian fitted
         to the training encodings when the bundle has one (model/latent_gaussian.py), else from the
         prior N(0, temperature² I) of the top layer, carried down to the latent layer. Temperature 0
-        gives the distribution's mean, n times."""
+        gives the centre n times: the fitted Gaussian's mean, or the top layer's 0 carried down."""
         gaussian = self.bundle.latent_gaussian
         if gaussian is not None:
             latents = gaussian.draw(n, temperature, seed)

@@ -202,7 +202,7 @@ def train(
         rate = tc.learning_rate_at(e)
         optimizer.learning_rate.assign(rate)
         mean_bound = _run_epoch(step, images, tc, e, label=f"epoch {e + 1}/{last}", progress=progress)
-        _check_finite_weights(model, e)
+        _check_finite_weights(model, optimizer, e)
         seconds = time.perf_counter() - began
         with writer.as_default(step=e + 1):
             tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
@@ -278,10 +278,15 @@ def _check_finite(bound: float, epoch: int) -> None:
         )
 
 
-def _check_finite_weights(model: IWAE, epoch: int) -> None:
+def _check_finite_weights(model: IWAE, optimizer: keras.optimizers.Optimizer, epoch: int) -> None:
     """The bounds are computed before each step's update, so the epoch's last update can break the
-    weights while every bound was finite: checked before they are saved."""
-    broken = [v.path for v in model.trainable_variables if not np.all(np.isfinite(v.numpy()))]
+    weights while every bound was finite: everything a checkpoint saves (weights, batch-norm moving
+    statistics, which the bound in training never reads, and the optimizer's moments) is checked."""
+    values = {v.path: v.numpy() for v in [*model.variables, *optimizer.variables]}
+    integer = "iub"  # the optimizer's step counter: nothing to check
+    broken = [
+        path for path, value in values.items() if value.dtype.kind not in integer and not np.isfinite(value).all()
+    ]
     if broken:
         raise TrainingDiverged(
             f"the weights ({', '.join(broken[:3])}) became NaN or infinite at the end of epoch {epoch + 1}; "

@@ -19,10 +19,11 @@ async def healthz() -> Status:
     return Status(status="ok")
 
 
-@router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or no model could be loaded"}})
+@router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or a bundle failed to load"}})
 async def readyz(request: Request) -> Status:
-    """200 once every bundle is loaded and warm, or skipped because it is broken (named in `skipped`,
-    with why); 503 before (with Retry-After), or when no bundle could be loaded."""
+    """200 once every bundle is loaded and warm; 503 before (with Retry-After), and for good when a bundle
+    could not be loaded: a replica that cannot serve every model it was given must not take traffic (a
+    rolling update with a broken bundle stalls, and the old replicas keep serving)."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None or not engine.ready:
         return JSONResponse(
@@ -30,9 +31,9 @@ async def readyz(request: Request) -> Status:
             status_code=503,
             headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
         )
-    if not engine.names:
-        return JSONResponse({"detail": engine.nothing_loaded()}, status_code=503)
-    return Status(status="ready", models=engine.names, skipped=engine.failures)
+    if (unloaded := engine.unloaded()) is not None:
+        return JSONResponse({"detail": unloaded}, status_code=503)
+    return Status(status="ready", models=engine.names)
 
 
 @router.get(

@@ -34,8 +34,7 @@ def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
 
 def make_bundles(root: Path) -> Path:
     """root/digits (28×28×1 Bernoulli, two stochastic layers, its latent h1, 3 attributes, an ONNX
-    decoder), root/faces (64×64×3 logistic, 2 attributes, no decoder) and root/broken (a bundle whose
-    weights were altered, to be skipped)."""
+    decoder) and root/faces (64×64×3 logistic, 2 attributes, no decoder)."""
     import keras
 
     keras.utils.set_random_seed(0)
@@ -65,7 +64,17 @@ def make_bundles(root: Path) -> Path:
     save_attributes(directory, _attributes(["Smiling", "Eyeglasses"], FACES_LATENT))
     save_latent_gaussian(directory, FACES_ENCODINGS)  # /sample draws from it, not from N(0, I)
 
-    broken = save_bundle(build(IWAE(digits.model)), digits, root / "broken")
+    return root
+
+
+def with_a_broken_bundle(bundles: Path, root: Path) -> Path:
+    """root holding the bundles of `bundles` (linked) and root/broken: a copy of digits whose weights
+    were altered, which loading refuses."""
+    import shutil
+
+    for bundle in bundles.iterdir():
+        (root / bundle.name).symlink_to(bundle, target_is_directory=True)
+    broken = Path(shutil.copytree(bundles / "digits", root / "broken"))
     weights = bytearray((broken / "weights.safetensors").read_bytes())
     weights[-1] ^= 0xFF
     (broken / "weights.safetensors").write_bytes(bytes(weights))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_fixtures import digit_drawing, encode_image, make_bundles
+from app_fixtures import digit_drawing, encode_image, make_bundles, with_a_broken_bundle
 from fastapi.testclient import TestClient
 
 from app.config import Settings
@@ -12,8 +12,14 @@ from app.main import create_app
 
 @pytest.fixture(scope="session")
 def bundles_dir(tmp_path_factory):
-    """digits (28×28, latent 4, attributes 0/1/7), faces (64×64×3, latent 3) and a corrupted bundle."""
+    """digits (28×28, latent 4, attributes 0/1/7) and faces (64×64×3, latent 3)."""
     return make_bundles(tmp_path_factory.mktemp("bundles"))
+
+
+@pytest.fixture(scope="session")
+def bundles_with_a_broken_one(bundles_dir, tmp_path_factory):
+    """The same two and a corrupted bundle, `broken`."""
+    return with_a_broken_bundle(bundles_dir, tmp_path_factory.mktemp("with-broken"))
 
 
 @pytest.fixture(scope="session")

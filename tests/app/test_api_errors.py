@@ -163,7 +163,7 @@ def test_malformed_json_is_422(client):
     [
         ("/sample", {"model": "digits", "n": 65}, "n: Input should be less than or equal to 64"),
         ("/sample", {"model": "digits", "n": 0}, "n: Input should be greater than or equal to 1"),
-        ("/sample", {"model": "digits", "temperature": 0}, "temperature: Input should be greater than 0"),
+        ("/sample", {"model": "digits", "temperature": -1}, "temperature: Input should be greater than or equal to 0"),
         ("/sample", {"model": "digits", "temperature": 2.5}, "temperature: Input should be less than or equal to 2"),
         ("/sample", {"model": "digits", "seed": -3}, "seed"),
         ("/interpolate", {"model": "digits", "start": Z, "end": Z, "steps": 100}, "steps: Input should be less than"),

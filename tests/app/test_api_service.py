@@ -52,10 +52,22 @@ def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
 
 
 def test_health_and_readiness(client):
-    assert client.get("/healthz").json() == {"status": "ok", "models": [], "skipped": {}}
-    ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["models"] == ["digits", "faces"]
-    assert list(ready["skipped"]) == ["broken"] and "weights" in ready["skipped"]["broken"]  # and why
+    assert client.get("/healthz").json() == {"status": "ok", "models": []}
+    assert client.get("/readyz").json() == {"status": "ready", "models": ["digits", "faces"]}
+
+
+def test_a_server_that_could_not_load_a_bundle_is_alive_but_never_ready(settings, bundles_with_a_broken_one):
+    """A replica that cannot serve every model it was given must not take traffic: a rolling update
+    with a broken bundle stalls while the old replicas serve. Its other models still answer."""
+    with TestClient(create_app(settings.model_copy(update={"bundles_dir": bundles_with_a_broken_one}))) as client:
+        assert client.get("/healthz").status_code == 200
+        not_ready = client.get("/readyz")
+        assert not_ready.status_code == 503 and "retry-after" not in not_ready.headers  # waiting will not help
+        assert not_ready.json()["detail"] == "bundle(s) could not be loaded: broken (the server log says why)"
+        assert "sha256" not in not_ready.text and str(bundles_with_a_broken_one) not in not_ready.text  # in the log
+        failed = client.post("/decode", json={"model": "broken", "latents": [[0.0] * 4]})
+        assert failed.status_code == 503 and "could not be loaded" in failed.json()["detail"]
+        assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * 4]}).status_code == 200
 
 
 def test_what_loading_leaves_alive_is_frozen_out_of_garbage_collection(settings):
@@ -77,10 +89,10 @@ def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
     assert response.headers["retry-after"] == "5"
     with TestClient(app) as client:  # started, but the directory holds no bundle
         response = client.get("/readyz")
-        assert response.status_code == 503 and "no model could be loaded" in response.json()["detail"]
+        assert response.status_code == 503 and "no model bundle was found" in response.json()["detail"]
         # The server's failure, not the client's: not a 404 "unknown model".
         response = client.post("/decode", json={"model": "digits", "latents": [[0.0]]})
-        assert response.status_code == 503 and "no model could be loaded" in response.json()["detail"]
+        assert response.status_code == 503 and "no model bundle was found" in response.json()["detail"]
 
 
 def test_a_bundle_that_fails_to_warm_up_is_skipped_and_its_threads_end(bundles_dir, monkeypatch):
@@ -100,8 +112,6 @@ def test_a_bundle_that_fails_to_warm_up_is_skipped_and_its_threads_end(bundles_d
     engine.load(warm_up=True)
     assert engine.names == ["digits"] and engine.failures["faces"] == "out of memory"
     workers = [batcher._worker for batcher in dropped[0]._batchers.values()]
-    for worker in workers:
-        worker.join(timeout=10)
     assert not any(worker.is_alive() for worker in workers), "the skipped model's batching threads still run"
     digits = engine.model("digits").compiled
     assert all(batcher._worker.is_alive() for batcher in digits._batchers.values())

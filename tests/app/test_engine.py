@@ -8,13 +8,19 @@ import pytest
 from app_fixtures import DIGITS_LATENT
 
 from app.engine import Engine
-from app.exceptions import UnknownModel
+from app.exceptions import ModelNotLoaded, UnknownModel
 from model.devices import device_name
 
 
-def test_loads_the_good_bundles_and_skips_the_broken_one(engine):
+def test_loads_the_good_bundles_and_skips_the_broken_one(bundles_with_a_broken_one):
+    engine = Engine(bundles_with_a_broken_one)
+    engine.load(warm_up=False)
     assert engine.ready and engine.names == ["digits", "faces"]
     assert "sha256" in engine.failures["broken"]
+    with pytest.raises(ModelNotLoaded, match="'broken' could not be loaded") as unavailable:
+        engine.model("broken")  # the server's failure: 503, not an unknown model's 404
+    assert unavailable.value.status == 503
+    assert engine.unloaded() == "bundle(s) could not be loaded: broken (the server log says why)"
     info = engine.model("digits").info
     assert (info.image_shape, info.latent_size, info.likelihood) == ((28, 28, 1), DIGITS_LATENT, "bernoulli")
     assert info.dataset == "mnist" and list(info.attributes) == ["0", "1", "7"]

@@ -119,7 +119,7 @@ def test_a_run_stopped_while_recording_an_epoch_resumes_without_a_gap_in_its_his
 
     def stopped_at_epoch_2(self, **fields):
         if fields["epoch"] == 2:
-            raise KeyboardInterrupt  # as if killed between writing the history and the checkpoint
+            raise KeyboardInterrupt  # as if killed while recording epoch 2, before its checkpoint
         append(self, **fields)
 
     monkeypatch.setattr(History, "append", stopped_at_epoch_2)
