@@ -36,6 +36,7 @@ class Queueing:
 
     batch_wait: float = 0.002  # seconds a request waits for company before its batch runs
     batch_queue: int = 256  # requests waiting per batched operation before 503
+    upload_queue: int = 32  # uploads' log-likelihoods and posterior samples waiting per model before 503
     expensive_queue: int = 8  # expensive requests waiting per model before 503
     thread_queue: int = 64  # requests waiting for a worker thread (all models) before 503
 

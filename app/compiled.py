@@ -3,8 +3,9 @@
 Every function has a fully static input signature, and batches are padded up to a bucket size, so
 after warm-up no request traces a graph or meets a new tensor shape; importance samples are drawn in
 chunks of a fixed size inside one graph. Encoding and decoding are micro-batched (app/batching.py):
-concurrent requests share one call. The expensive operations (more than 100 importance samples, more
-than 16 posterior samples) run one at a time in their own lane, so they never hold up the cheap ones, and both refuse
+concurrent requests share one call. The log-likelihoods and posterior samples an upload asks for run one
+at a time in an upload lane, and the expensive ones (more than 100 importance samples, more than 16
+posterior samples) one at a time in their own lane, so they never hold up the cheap ones, and both refuse
 work beyond their queue bounds. Takes and returns numpy:
 
     inputs   (B, H, W, C) float32   what the model reads (the likelihood's serving inputs)
@@ -35,10 +36,10 @@ SAMPLE_BUCKETS = (16, 64)  # posterior samples drawn for `samples=n`, n ≤ 64; 
 # runs in the request's own thread: gathering it with others only made it wait for the batching thread
 # (measured with bench/wrk_bench.sh: 16-frame sweeps 316 req/s alone, 194 through the batcher).
 DIRECT_ROWS = 8
-# A log-likelihood of up to this many importance samples (every upload's estimate: the page asks 50) takes
-# its turn with the decodes; more (the bound chart's k up to 5000) goes to the expensive lane. Measured
-# alone: 2 ms for a digit at k = 100, 25 ms for a face at k = 50 and 48 ms at k = 100 (faces decode 10
-# samples per chunk), the longest a face's decode then waits behind it.
+# A log-likelihood of up to this many importance samples (every upload's estimate: the page asks 50) runs
+# in the model's upload lane; more (the bound chart's k up to 5000) in its expensive lane, so a flood of
+# bound requests never holds up an upload. Measured alone: 2 ms for a digit at k = 100, 25 ms for a face
+# at k = 50 and 48 ms at k = 100 (faces decode 10 samples per chunk).
 CHEAP_IMPORTANCE_SAMPLES = 100
 POSTERIOR_SEED_STREAM = 1 << 40  # second seed word for posterior samples, apart from the chunks' 0, 1, 2, …
 
@@ -127,6 +128,10 @@ class CompiledModel:
             for operation in ("encode", "decode")
         }
         self._threads = threads or ThreadPoolGate(queueing.thread_queue, batches or BatchObserver())
+        # What every upload asks (log p(x) with k ≤ 100, up to 16 posterior samples) and what only the
+        # bound chart or a large posterior grid asks, each one at a time beside the decodes: a face's
+        # k = 50 (25 ms) under the decodes' lock held every face decode up behind each upload.
+        self._uploads = Lane(f"{bundle.name}/upload", capacity=1, max_waiting=queueing.upload_queue, observer=batches)
         self._expensive = Lane(
             f"{bundle.name}/likelihood", capacity=1, max_waiting=queueing.expensive_queue, observer=batches
         )
@@ -205,9 +210,9 @@ class CompiledModel:
             yield
 
     @contextmanager
-    def _running(self, operation: str) -> Iterator[None]:
-        """Expensive work: in the model's lane (one at a time, bounded waiting), timed."""
-        with self._expensive, self._observed(operation):
+    def _running(self, operation: str, lane: Lane) -> Iterator[None]:
+        """Work of its own lane (one at a time, bounded waiting) beside the decodes, timed."""
+        with lane, self._observed(operation):
             yield
 
     @staticmethod
@@ -256,17 +261,17 @@ class CompiledModel:
         chunks = math.ceil(k / self.chunk)
         seeds = np.stack([np.full(chunks, seed, np.int64), np.arange(chunks, dtype=np.int64)], axis=1)
         cheap = k <= CHEAP_IMPORTANCE_SAMPLES
-        with self._inline("log_weights") if cheap else self._running("log_weights"):
+        with self._running("log_weights", self._uploads if cheap else self._expensive):
             log_w = self._log_weights(inputs.astype(np.float32), seeds).numpy()  # (chunks, chunk, 1)
         return log_w.reshape(-1)[:k].astype(np.float64)
 
     def posterior(self, inputs: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """n ≤ 64 samples h ~ q(h|x) of one image (1, H, W, C): latent-layer latents (n, d), log-weights
         (n,) float64, and the mean images of their h1 (n, H, W, C)."""
-        # The smallest bucket (what the page asks with every upload) costs about a decode of as many
-        # images and takes its turn with them; more goes to the expensive lane.
+        # The smallest bucket (what the page asks with every upload) runs in the upload lane; more in
+        # the expensive lane.
         cheap = n <= SAMPLE_BUCKETS[0]
-        with self._inline("posterior_samples") if cheap else self._running("posterior_samples"):
+        with self._running("posterior_samples", self._uploads if cheap else self._expensive):
             latents, log_w, images = self._posterior[bucket(n, SAMPLE_BUCKETS)](
                 inputs.astype(np.float32), np.array([seed, POSTERIOR_SEED_STREAM], np.int64)
             )

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         Queueing.batch_queue,
         description="decode or encode requests waiting per model before the next is refused with 503",
     )
+    upload_queue: PositiveInt = Field(
+        Queueing.upload_queue,
+        description="uploads' log-likelihoods (k ≤ 100) and posterior samples (≤ 16) waiting per model before 503 "
+        "(one runs at a time, beside the decodes)",
+    )
     expensive_queue: PositiveInt = Field(
         Queueing.expensive_queue,
         description="log-likelihoods with k > 100 (bounds) and requests for more than 16 posterior samples waiting "

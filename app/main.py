@@ -73,7 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.max_image_pixels, settings.max_attribute_images, PixelBudget(settings.decode_pixel_budget)
         )
         queueing = Queueing(
-            settings.batch_wait_ms / 1000, settings.batch_queue, settings.expensive_queue, settings.thread_queue
+            batch_wait=settings.batch_wait_ms / 1000,
+            batch_queue=settings.batch_queue,
+            upload_queue=settings.upload_queue,
+            expensive_queue=settings.expensive_queue,
+            thread_queue=settings.thread_queue,
         )
         engine = Engine(
             settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=metrics.batch_observer()

@@ -43,10 +43,16 @@ def limits_section(settings: Settings) -> str:
 | any other request body (JSON) | {readable_size(settings.max_json_bytes)} |
 | images per side of `POST /attributes/custom` | {settings.max_attribute_images} |
 
-Beyond these a request is refused with 413 (sizes) or 422. Under load, work waits in bounded queues
-(per model: {settings.batch_queue} decodes and as many encodes, {settings.expensive_queue} log-likelihoods with
-k > 100 or more than 16 posterior samples; {settings.thread_queue} requests for a worker thread); a
-request that finds its queue full gets 503 with `Retry-After`: ask again after that many seconds.
+Beyond these a request is refused with 413 (sizes) or 422. Under load, work waits in bounded queues:
+
+| queue | requests waiting |
+| --- | ---: |
+| decodes, and encodes, per model | {settings.batch_queue} each |
+| uploads' log-likelihoods (k ≤ 100) and posterior samples (≤ 16), per model | {settings.upload_queue} |
+| larger k (the bound chart) or more posterior samples, per model | {settings.expensive_queue} |
+| work for one of the worker threads (uploads, /sample, large answers) | {settings.thread_queue} |
+
+A request that finds its queue full gets 503 with `Retry-After`: ask again after that many seconds.
 """
 
 

@@ -187,4 +187,5 @@ def test_the_api_description_lists_this_servers_limits(settings, tmp_path):
     configured = settings.model_copy(update={"bundles_dir": tmp_path, "max_upload_bytes": 3 * 2**20, "thread_queue": 7})
     description = TestClient(create_app(configured)).get("/openapi.json").json()["info"]["description"]
     assert "| an uploaded image file | 3 MB and 40,000,000 pixels |" in description
-    assert "7 requests for a worker thread" in description and "503 with `Retry-After`" in description
+    assert "| work for one of the worker threads (uploads, /sample, large answers) | 7 |" in description
+    assert "503 with `Retry-After`" in description

@@ -212,6 +212,31 @@ def test_what_every_upload_asks_does_not_wait_in_the_expensive_lane(client, engi
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
 
 
+def test_an_uploads_log_likelihood_runs_beside_the_decodes_in_its_own_lane(engine, monkeypatch):
+    """A face's k = 50 (five chunks, 25 ms) under the decodes' lock held every face decode up behind every
+    upload; in the upload lane, a decode answers while it runs, and its waiting room is bounded."""
+    compiled = engine.model("faces").compiled
+    started, release = threading.Event(), threading.Event()
+    log_weights = compiled._log_weights
+
+    def held(*args):
+        started.set()
+        release.wait(10)
+        return log_weights(*args)
+
+    monkeypatch.setattr(compiled, "_log_weights", held)
+    face = np.zeros((1, 64, 64, 3), np.float32)
+    with ThreadPoolExecutor(1) as pool:
+        upload = pool.submit(compiled.log_weights, face, 50, 0)
+        assert started.wait(10)
+        try:  # a dead lock here would be a timeout, not a hung test
+            decoded = compiled._batchers["decode"].submit(np.zeros((1, FACES_LATENT), np.float32)).result(timeout=10)
+            assert decoded[0].shape == (1, 64, 64, 3)
+        finally:
+            release.set()
+        assert upload.result(timeout=10).shape == (50,)
+
+
 def test_the_thread_pool_gate_refuses_once_enough_tasks_wait_for_a_thread():
     import anyio
 
