@@ -4,7 +4,7 @@ parsed or stored, and the pixels of uploads being decoded at once are bounded (P
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,9 +27,20 @@ class BodyLimitMiddleware:
     """413 for a declared Content-Length above the limit (the body is never read) and for a streamed
     body that grows past it (the parser stops at that point). Uploads (multipart) may be `limit` bytes;
     every other body, JSON of latents, `json_limit`: the largest a client needs is 64 latents of 4,096
-    numbers, about 5 MB, while parsing 64 MB of JSON held the event loop for 0.7 s and 300 MB of memory."""
+    numbers, about 5 MB, while parsing 64 MB of JSON held the event loop for 0.7 s and 300 MB of memory.
 
-    def __init__(self, app: ASGIApp, limit: int, json_limit: int | None = None) -> None:
+    At most `max_uploads` multipart requests are received and served at once; one more gets 503 with
+    Retry-After before its body is read. The parser spools every file over 1 MB to /tmp before any
+    route runs, so without this bound concurrent large uploads could fill a container's /tmp."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        json_limit: int | None = None,
+        max_uploads: int | None = None,
+        shed: Callable[[str], None] = lambda what: None,
+    ) -> None:
         self.app = app
         json_limit = json_limit or limit
         self.limits = {  # keyed by "is it multipart?"
@@ -39,18 +50,24 @@ class BodyLimitMiddleware:
                 f"the request body is larger than {readable_size(json_limit)}; send fewer or shorter latents",
             ),
         }
+        self.max_uploads, self.shed = max_uploads, shed
+        self.uploads = 0  # multipart requests in flight; only the event loop's thread counts them
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        limit, detail = self.limits[headers.get(b"content-type", b"").strip().lower().startswith(b"multipart/")]
+        multipart = headers.get(b"content-type", b"").strip().lower().startswith(b"multipart/")
+        limit, detail = self.limits[multipart]
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})(
-                scope, receive, send
-            )
+            await _refuse(413, detail)(scope, receive, send)
+            return
+        if multipart and self.max_uploads is not None and self.uploads >= self.max_uploads:
+            self.shed("uploads")
+            busy = f"the server is busy ({self.uploads} uploads are being received or served): try again in a moment"
+            await _refuse(503, busy, {"Retry-After": str(Overloaded.retry_after_seconds)})(scope, receive, send)
             return
         received = 0
 
@@ -64,7 +81,17 @@ class BodyLimitMiddleware:
                     raise HTTPException(status_code=413, detail=detail, headers={"Connection": "close"})
             return message
 
-        await self.app(scope, counted, send)
+        self.uploads += multipart
+        try:
+            await self.app(scope, counted, send)
+        finally:
+            self.uploads -= multipart
+
+
+def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A refusal sent before the body is read; Connection: close, so the unread body is not parsed as the
+    connection's next request."""
+    return JSONResponse({"detail": detail}, status_code=status, headers={**(headers or {}), "Connection": "close"})
 
 
 class PixelBudget:

@@ -103,7 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     errors.install(app)
     openapi.install(app, settings)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, json_limit=settings.max_json_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_request_bytes,
+        json_limit=settings.max_json_bytes,
+        max_uploads=settings.max_concurrent_uploads,
+        shed=metrics.batch_observer().shed,
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (models, encode, generate, attributes, health, pages):
         app.include_router(module.router)

@@ -4,7 +4,9 @@ serving; the unforeseen becomes a clean 500."""
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from app_fixtures import digit_drawing, encode_image
@@ -71,6 +73,37 @@ def test_a_body_over_the_request_limit_is_413_before_it_is_read(settings, digit_
         streamed = client.post("/decode", content=chunks(), headers={"content-type": "application/json"})
         assert_error(streamed, 413, "request body is larger")
         assert streamed.headers["connection"] == "close"  # a client streaming on is cut off, not read
+
+
+def test_uploads_beyond_the_concurrent_limit_get_503_before_their_body_is_read(settings, digit_png, monkeypatch):
+    """Every upload is spooled to /tmp before any route runs: their number at once is bounded."""
+    app = create_app(settings.model_copy(update={"max_concurrent_uploads": 1}))
+    with TestClient(app) as client:
+        served = app.state.engine.model("digits")
+        started, release = threading.Event(), threading.Event()
+        encode = served.encode
+
+        def held(*args, **kwargs):
+            started.set()
+            release.wait(10)
+            return encode(*args, **kwargs)
+
+        monkeypatch.setattr(served, "encode", held)
+        files = {"image": ("a.png", digit_png, "image/png")}
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(client.post, "/encode", files=files, data={"model": "digits"})
+            assert started.wait(10)
+            try:
+                refused = client.post("/encode", files=files, data={"model": "digits"})
+                assert_error(refused, 503, "uploads are being received or served")
+                assert refused.headers["retry-after"] == "1" and refused.headers["connection"] == "close"
+                # JSON requests are not uploads: they go on
+                assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * 4]}).status_code == 200
+            finally:
+                release.set()
+            assert first.result(timeout=10).status_code == 200
+        assert client.post("/encode", files=files, data={"model": "digits"}).status_code == 200  # room again
+        assert 'iwae_shed_requests_total{operation="uploads"} 1.0' in client.get("/metrics").text
 
 
 def png_header_only(width: int, height: int) -> bytes:
