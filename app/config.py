@@ -41,9 +41,9 @@ class Settings(BaseSettings):
     )
     max_concurrent_uploads: PositiveInt = Field(
         16,
-        description="multipart requests (uploads) received or served at once; one more gets 503 with Retry-After "
-        "before its body is read (files over 1 MB are spooled to /tmp while they arrive: up to this many times "
-        "max_request_bytes)",
+        description="multipart requests (uploads) received or served at once; one more waits for a slot before its "
+        "body is read, then after 2 s gets 503 with Retry-After (files over 1 MB are spooled to /tmp while they "
+        "arrive: up to this many times max_request_bytes)",
     )
     max_image_pixels: PositiveInt = Field(
         Limits.max_image_pixels, description="largest accepted width × height, checked before decoding (413 above)"

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import anyio
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,9 +30,11 @@ class BodyLimitMiddleware:
     every other body, JSON of latents, `json_limit`: the largest a client needs is 64 latents of 4,096
     numbers, about 5 MB, while parsing 64 MB of JSON held the event loop for 0.7 s and 300 MB of memory.
 
-    At most `max_uploads` multipart requests are received and served at once; one more gets 503 with
-    Retry-After before its body is read. The parser spools every file over 1 MB to /tmp before any
-    route runs, so without this bound concurrent large uploads could fill a container's /tmp."""
+    At most `max_uploads` multipart requests are received and served at once; one more waits for a
+    slot before its body is read, up to `upload_wait` seconds, then gets 503 with Retry-After (its body
+    is then skipped by the server's parser, and the connection stays open). The parser spools every
+    file over 1 MB to /tmp before any route runs, so without this bound concurrent large uploads could
+    fill a container's /tmp."""
 
     def __init__(
         self,
@@ -40,6 +43,7 @@ class BodyLimitMiddleware:
         json_limit: int | None = None,
         max_uploads: int | None = None,
         shed: Callable[[str], None] = lambda what: None,
+        upload_wait: float = 2.0,
     ) -> None:
         self.app = app
         json_limit = json_limit or limit
@@ -50,8 +54,8 @@ class BodyLimitMiddleware:
                 f"the request body is larger than {readable_size(json_limit)}; send fewer or shorter latents",
             ),
         }
-        self.max_uploads, self.shed = max_uploads, shed
-        self.uploads = 0  # multipart requests in flight; only the event loop's thread counts them
+        self.max_uploads, self.shed, self.upload_wait = max_uploads, shed, upload_wait
+        self._upload_slots: anyio.Semaphore | None = None  # made on the event loop, at the first upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,13 +66,36 @@ class BodyLimitMiddleware:
         limit, detail = self.limits[multipart]
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(413, detail)(scope, receive, send)
+            # Connection: close: the body announced is too large to be worth reading past
+            await JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})(
+                scope, receive, send
+            )
             return
-        if multipart and self.max_uploads is not None and self.uploads >= self.max_uploads:
+        if multipart and self.max_uploads is not None:
+            await self._upload(scope, receive, send, limit, detail)
+        else:
+            await self._limited(scope, receive, send, limit, detail)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int, detail: str) -> None:
+        """_limited in one of the upload slots, waited for up to upload_wait seconds; else 503."""
+        if self._upload_slots is None:
+            self._upload_slots = anyio.Semaphore(self.max_uploads)
+        try:
+            with anyio.fail_after(self.upload_wait):
+                await self._upload_slots.acquire()
+        except TimeoutError:
             self.shed("uploads")
-            busy = f"the server is busy ({self.uploads} uploads are being received or served): try again in a moment"
-            await _refuse(503, busy, {"Retry-After": str(Overloaded.retry_after_seconds)})(scope, receive, send)
+            busy = f"the server is busy ({self.max_uploads} uploads are being received or served): try again"
+            retry = {"Retry-After": str(Overloaded.retry_after_seconds)}
+            await JSONResponse({"detail": busy}, status_code=503, headers=retry)(scope, receive, send)
             return
+        try:
+            await self._limited(scope, receive, send, limit, detail)
+        finally:
+            self._upload_slots.release()
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int, detail: str) -> None:
+        """The app, with the body counted as it is read and refused with 413 past `limit`."""
         received = 0
 
         async def counted() -> Message:
@@ -81,17 +108,7 @@ class BodyLimitMiddleware:
                     raise HTTPException(status_code=413, detail=detail, headers={"Connection": "close"})
             return message
 
-        self.uploads += multipart
-        try:
-            await self.app(scope, counted, send)
-        finally:
-            self.uploads -= multipart
-
-
-def _refuse(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """A refusal sent before the body is read; Connection: close, so the unread body is not parsed as the
-    connection's next request."""
-    return JSONResponse({"detail": detail}, status_code=status, headers={**(headers or {}), "Connection": "close"})
+        await self.app(scope, counted, send)
 
 
 class PixelBudget:

@@ -51,7 +51,7 @@ Beyond these a request is refused with 413 (sizes) or 422. Under load, work wait
 | uploads' log-likelihoods (k ≤ 100) and posterior samples (≤ 16), per model | {settings.upload_queue} |
 | larger k (the bound chart) or more posterior samples, per model | {settings.expensive_queue} |
 | work for one of the worker threads (uploads, /sample, large answers) | {settings.thread_queue} |
-| uploads received or served at once (not a queue: one more is refused at once) | {settings.max_concurrent_uploads} |
+| uploads received or served at once (one more waits up to 2 s for a slot) | {settings.max_concurrent_uploads} |
 
 A request that finds its queue full gets 503 with `Retry-After`: ask again after that many seconds.
 """
