@@ -190,8 +190,9 @@ def _load_latent_gaussian(directory: Path) -> LatentGaussian | None:
     return LatentGaussian(tensors["mean"], tensors["scale_tril"])
 
 
-def load_bundle(directory: str | Path) -> Bundle:
-    """Loads and verifies a bundle; needs nothing outside the directory."""
+def verified_weights(directory: str | Path) -> tuple[Config, dict[str, np.ndarray], dict[str, str]]:
+    """A bundle's config, its stored weights and the sha256 of every file, once its manifest and format
+    check out (BundleError otherwise)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise BundleError(f"no bundle at {directory}")
@@ -200,8 +201,15 @@ def load_bundle(directory: str | Path) -> Bundle:
     if description.get("format_version") != FORMAT_VERSION:
         raise BundleError(f"bundle {directory.name}: unsupported format_version {description.get('format_version')}")
     config = config_from_dict({"model": description["model"], "train": description["train"]})
+    return config, load_file(str(directory / WEIGHTS)), digests
+
+
+def load_bundle(directory: str | Path) -> Bundle:
+    """Loads and verifies a bundle; needs nothing outside the directory."""
+    directory = Path(directory)
+    config, weights, digests = verified_weights(directory)
     model = build(IWAE(config.model))
-    assign_weights(model, load_file(str(directory / WEIGHTS)), directory.name)
+    assign_weights(model, weights, directory.name)
     report_path = directory / "report.json"
     decoder = directory / DECODER_FILE
     return Bundle(

@@ -22,7 +22,7 @@ from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 from tqdm import tqdm
 
-from model.bundle import WEIGHTS, assign_weights, verify_manifest
+from model.bundle import assign_weights, verified_weights
 from model.config import Config, ModelConfig, TrainConfig
 from model.data import load_dataset
 from model.devices import describe, is_chief, make_strategy
@@ -321,9 +321,8 @@ def read_history(workdir: str | Path) -> list[dict]:
 def copy_bundle_weights(bundle: str | Path, model: IWAE) -> None:
     """Assigns a (verified) bundle's weights to a model of the same architecture: every variable, no
     more and no fewer (BundleError otherwise)."""
-    bundle = Path(bundle)
-    verify_manifest(bundle)
-    assign_weights(model, load_file(str(bundle / WEIGHTS)), bundle.name)
+    _, weights, _ = verified_weights(bundle)
+    assign_weights(model, weights, Path(bundle).name)
 
 
 def restore_run(workdir: str | Path) -> tuple[Config, IWAE]:
