@@ -31,10 +31,12 @@ RUN python requirements.py pyproject.toml "${EXTRA}" > /tmp/requirements.txt \
     && rm -rf /opt/venv/lib/python3*/site-packages/tensorflow/include \
     && find /opt/venv/lib/python3*/site-packages/tensorflow -name "*.so*" -type f -exec strip --strip-unneeded {} +
 
-# The code and the shipped bundles; the editable install adds the `iwae` command (no download). Then
+# The code, the shipped bundles and the training configs (the multi-worker training Job runs this image);
+# the editable install adds the `iwae` command (no download). Then
 # pip and the packaging tools go, and everything is made readable by the service's user (a bundle
 # written with a 0600 umask would otherwise be skipped as unreadable).
 COPY README.md LICENSE ./
+COPY configs ./configs
 COPY model ./model
 COPY app ./app
 COPY templates ./templates

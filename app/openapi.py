@@ -42,6 +42,7 @@ def limits_section(settings: Settings) -> str:
 | a multipart request (all its files) | {readable_size(settings.max_request_bytes)} |
 | any other request body (JSON) | {readable_size(settings.max_json_bytes)} |
 | images per side of `POST /attributes/custom` | {settings.max_attribute_images} |
+| decoded pixels of all uploads being prepared (no room for 2 s: 503) | {settings.decode_pixel_budget:,} |
 
 Beyond these a request is refused with 413 (sizes) or 422. Under load, work waits in bounded queues:
 

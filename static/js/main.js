@@ -63,7 +63,8 @@ mountCustomPanel(panel("custom-panel"), app, { addCustomAttribute: edits.addCust
 const header = mountHeader(document.body, app, { onModelPicked: samples.showFirstView });
 
 /** The sample strip of a model the page starts on: a restored link brings its own input and the
- * samples are there to pick from; else the first sample becomes the input. */
+ * samples are there to pick from; else the first view also brings one (the first sample, or the
+ * average face of a model that samples from its encodings). */
 function fillSamples(restored) {
   return restored ? samples.run() : samples.showFirstView();
 }
