@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     thread when `load_in_background`, so that /healthz answers at once)."""
     settings = settings or Settings()
     metrics = Metrics()
+    batches = metrics.batch_observer()  # batch sizes, queue depths and refusals, of the engine and the body limit
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,9 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expensive_queue=settings.expensive_queue,
             thread_queue=settings.thread_queue,
         )
-        engine = Engine(
-            settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=metrics.batch_observer()
-        )
+        engine = Engine(settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=batches)
         app.state.engine = engine
         if settings.load_in_background:  # /healthz answers at once; /readyz is 503 until loaded
             threading.Thread(
@@ -108,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.max_request_bytes,
         json_limit=settings.max_json_bytes,
         max_uploads=settings.max_concurrent_uploads,
-        shed=metrics.batch_observer().shed,
+        shed=batches.shed,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (models, encode, generate, attributes, health, pages):

@@ -28,7 +28,7 @@ class Metrics:
         )
         self.inference = Histogram(
             "iwae_inference_seconds",
-            "time inside the model per engine call (holding the model's lock, or its expensive lane)",
+            "time inside the model per engine call (holding the model's lock, or one of its lanes)",
             ["model", "operation"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
