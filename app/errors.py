@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.exceptions import Overloaded, ServiceError
+from app.exceptions import ServiceError, refusal
 from app.schemas import Message
 
 log = logging.getLogger(__name__)
@@ -51,9 +51,8 @@ async def validation_error(request: Request, error: RequestValidationError) -> J
 
 
 async def known_error(request: Request, error: ServiceError) -> JSONResponse:
-    """Each kind of refusal carries its own status (app/exceptions.py); overload says when to retry."""
-    headers = {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, Overloaded) else None
-    return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
+    """Each kind of refusal carries its own status and headers (app/exceptions.py): overload says when to retry."""
+    return refusal(error)
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

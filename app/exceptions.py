@@ -1,15 +1,22 @@
-"""What the service refuses, each kind with the HTTP status it answers with (app/errors.py sends it).
-
-Every message says what was wrong and what to do instead.
+"""What the service refuses, each kind with the HTTP status it answers with, and `refusal`, the
+response that says so (sent by app/errors.py's handler, and by the body-limit middleware, which runs
+before any handler). Every message says what was wrong and what to do instead.
 """
 
 from __future__ import annotations
+
+from starlette.responses import JSONResponse
 
 
 class ServiceError(ValueError):
     """A request the service cannot serve."""
 
     status = 422
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        """Headers the refusal carries beside its status (Overloaded: Retry-After)."""
+        return None
 
 
 class UnknownModel(ServiceError, LookupError):
@@ -60,9 +67,18 @@ class Overloaded(ServiceError):
     status = 503
     retry_after_seconds = 1
 
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
 
 class ModelNotLoaded(ServiceError, LookupError):
     """A bundle of the server's that failed to load: the server's fault, and waiting will not help
     (no Retry-After); the server log says why."""
 
     status = 503
+
+
+def refusal(error: ServiceError) -> JSONResponse:
+    """`{"detail": message}` with the refusal's status and headers."""
+    return JSONResponse({"detail": str(error)}, status_code=error.status, headers=error.headers)

@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.exceptions import Overloaded
+from app.exceptions import Overloaded, refusal
 
 
 def readable_size(n: int) -> str:
@@ -86,8 +86,7 @@ class BodyLimitMiddleware:
         except TimeoutError:
             self.shed("uploads")
             busy = f"the server is busy ({self.max_uploads} uploads are being received or served): try again"
-            retry = {"Retry-After": str(Overloaded.retry_after_seconds)}
-            await JSONResponse({"detail": busy}, status_code=503, headers=retry)(scope, receive, send)
+            await refusal(Overloaded(busy))(scope, receive, send)
             return
         try:
             await self._limited(scope, receive, send, limit, detail)
