@@ -50,13 +50,15 @@ def initial_output_bias(config: ModelConfig, intensities: np.ndarray) -> np.ndar
     return np.concatenate([centre, np.full_like(centre, -2.0)], axis=-1).astype(np.float32)
 
 
-def save_checkpoint(
-    directory: Path, epoch: int, model: IWAE, optimizer: keras.optimizers.Optimizer, keep: int = 2
-) -> Path:
-    """Writes model and optimizer variables after `epoch` epochs (atomically), keeping the last `keep`."""
-    directory.mkdir(parents=True, exist_ok=True)
+def checkpoint_tensors(model: IWAE, optimizer: keras.optimizers.Optimizer) -> dict[str, np.ndarray]:
+    """Everything a checkpoint holds, copied out of the variables: "model/<path>" and "optimizer/<path>"."""
     tensors = {f"model/{v.path}": np.asarray(v.numpy()) for v in model.variables}
-    tensors |= {f"optimizer/{v.path}": np.asarray(v.numpy()) for v in optimizer.variables}
+    return tensors | {f"optimizer/{v.path}": np.asarray(v.numpy()) for v in optimizer.variables}
+
+
+def save_checkpoint(directory: Path, epoch: int, tensors: dict[str, np.ndarray], keep: int = 2) -> Path:
+    """Writes checkpoint_tensors after `epoch` epochs (atomically), keeping the last `keep`."""
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"epoch-{epoch:05d}.safetensors"
     partial = path.with_suffix(".partial")
     save_file(tensors, str(partial), metadata={"epoch": str(epoch)})
@@ -202,14 +204,15 @@ def train(
         rate = tc.learning_rate_at(e)
         optimizer.learning_rate.assign(rate)
         mean_bound = _run_epoch(step, images, tc, e, label=f"epoch {e + 1}/{last}", progress=progress)
-        _check_finite_weights(model, optimizer, e)
+        tensors = checkpoint_tensors(model, optimizer)
+        _check_finite_tensors(tensors, e)
         seconds = time.perf_counter() - began
         with writer.as_default(step=e + 1):
             tf.summary.scalar(f"train/{tc.objective}_bound_k{tc.k}", mean_bound)
             tf.summary.scalar("train/learning_rate", rate)
         if chief:  # the history first: a resume drops a line past its checkpoint, but cannot fill a gap
             history.append(epoch=e + 1, bound=mean_bound, learning_rate=rate, seconds=round(seconds, 2))
-            save_checkpoint(checkpoints, e + 1, model, optimizer)
+            save_checkpoint(checkpoints, e + 1, tensors)
         log.info(
             "epoch %d/%d: %s bound (k=%d) %.3f nats, lr %.2e, %.0f s",
             e + 1,
@@ -278,14 +281,13 @@ def _check_finite(bound: float, epoch: int) -> None:
         )
 
 
-def _check_finite_weights(model: IWAE, optimizer: keras.optimizers.Optimizer, epoch: int) -> None:
+def _check_finite_tensors(tensors: dict[str, np.ndarray], epoch: int) -> None:
     """The bounds are computed before each step's update, so the epoch's last update can break the
     weights while every bound was finite: everything a checkpoint saves (weights, batch-norm moving
     statistics, which the bound in training never reads, and the optimizer's moments) is checked."""
-    values = {v.path: v.numpy() for v in [*model.variables, *optimizer.variables]}
     integer = "iub"  # the optimizer's step counter: nothing to check
     broken = [
-        path for path, value in values.items() if value.dtype.kind not in integer and not np.isfinite(value).all()
+        path for path, value in tensors.items() if value.dtype.kind not in integer and not np.isfinite(value).all()
     ]
     if broken:
         raise TrainingDiverged(
