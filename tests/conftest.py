@@ -14,13 +14,24 @@ from model.data import data_dir
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def _holding(file: str):
+    """The real data directory, or a skip when `file` is not in it on this machine."""
+    directory = data_dir()
+    if not (directory / file).exists():
+        pytest.skip(f"{file} not found in {directory} (set IWAE_DATA_DIR)")
+    return directory
+
+
 @pytest.fixture(scope="session")
 def real_data_dir():
-    """The real data directory, or a skip when it is not on this machine."""
-    directory = data_dir()
-    if not (directory / "mnist.npz").exists():
-        pytest.skip(f"real data not found in {directory} (set IWAE_DATA_DIR)")
-    return directory
+    """The real data directory holding MNIST, or a skip."""
+    return _holding("mnist.npz")
+
+
+@pytest.fixture(scope="session")
+def real_faces_dir():
+    """The real data directory holding the CelebA faces, or a skip."""
+    return _holding("celeba_64_10k.npz")
 
 
 @pytest.fixture

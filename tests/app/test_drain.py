@@ -19,10 +19,12 @@ def test_sigterm_finishes_the_requests_in_flight_and_exits_0(bundles_dir, tmp_pa
             # The expensive lane answers them one at a time: once the first is back, the other seven
             # (sent at the same moment) are in the server, waiting or running. Then the signal.
             wait(answers, return_when=FIRST_COMPLETED)
+            in_flight = sum(not answer.done() for answer in answers)
             exit_code = stop_server(server, timeout=120)
             statuses = [f.result(timeout=120) for f in answers]
     finally:
         if server.poll() is None:
             stop_server(server)
+    assert in_flight > 0  # else nothing was left to drain and the test proved nothing
     assert statuses == [200] * 8
     assert exit_code == 0, (tmp_path / "server.log").read_text()[-2000:]

@@ -73,6 +73,7 @@ def test_three_replicas_behind_nginx_survive_a_lost_replica(bundles_dir, tmp_pat
         while status(f"{url}/healthz") != 200 and time.monotonic() < deadline:
             assert nginx.poll() is None, f"nginx exited: see {tmp_path / 'error.log'}"
             time.sleep(0.1)
+        assert status(f"{url}/healthz") == 200, f"nginx never answered: see {tmp_path / 'error.log'}"
         statuses: list[int] = []
         stop = threading.Event()
 
@@ -87,19 +88,18 @@ def test_three_replicas_behind_nginx_survive_a_lost_replica(bundles_dir, tmp_pat
             lost, _ = replicas[1]
             lost.send_signal(signal.SIGKILL)  # no drain: the worst case
             lost.wait()
+            answered_before_the_loss = len(statuses)
             time.sleep(3)
             stop.set()
-        assert len(statuses) > 50 and set(statuses) == {200}, sorted(set(statuses))
+        assert len(statuses) > answered_before_the_loss and set(statuses) == {200}, sorted(set(statuses))
 
         # the replica comes back on its port; nginx sends it work again once its fail_timeout passes
         revived, _ = start_server(tmp_path / "replica-1-again.log", bundles_dir, timeout=300, port=ports[1])
-        time.sleep(1.5)
-        (tmp_path / "access.log").write_text("")
-        nginx.send_signal(signal.SIGUSR1)  # reopen the emptied log
-        time.sleep(0.5)
-        assert all(post_decode(url) == 200 for _ in range(30))
-        upstreams = (tmp_path / "access.log").read_text()
-        assert f"127.0.0.1:{ports[1]}" in upstreams, upstreams
+        (tmp_path / "access.log").write_text("")  # emptied in place: nginx appends, so it writes on from the start
+        deadline = time.monotonic() + 30
+        while f"127.0.0.1:{ports[1]}" not in (upstreams := (tmp_path / "access.log").read_text()):
+            assert time.monotonic() < deadline, upstreams
+            assert post_decode(url) == 200
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(timeout=20)

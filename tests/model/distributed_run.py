@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the 
 from synthetic import tiny_images  # noqa: E402
 
 from model.config import Config, ModelConfig, TrainConfig  # noqa: E402  (after the devices exist)
+from model.devices import make_strategy  # noqa: E402
 from model.train import read_history, train  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def main(precision: str) -> None:
                     resume=True,
                 )
                 weights["resumed"] = [v.numpy() for v in resumed.variables]
-    replicas = tf.distribute.MirroredStrategy(["/CPU:0", "/CPU:1"]).num_replicas_in_sync
+    replicas = make_strategy("mirrored").num_replicas_in_sync  # as train() made it: both logical CPUs?
 
     def largest_difference(a: str, b: str) -> float:
         return max(float(np.abs(x - y).max()) for x, y in zip(weights[a], weights[b], strict=True))

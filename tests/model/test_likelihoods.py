@@ -30,5 +30,6 @@ def test_logistic_inputs_are_8_bit_bin_centres_in_every_use_and_map_back():
     assert centres.min() == -1.0 and centres.max() == 1.0
     for variant in (logistic.training_inputs(GREYS), logistic.evaluation_inputs(GREYS, seed=0)):
         np.testing.assert_array_equal(variant, centres)
-    assert logistic.in_step(tf.constant(centres), tf.constant([0, 0], tf.int64)) is not None
+    in_step = logistic.in_step(tf.constant(centres), tf.constant([0, 0], tf.int64))
+    np.testing.assert_array_equal(in_step.numpy(), centres)
     np.testing.assert_allclose(logistic.intensities(centres), np.round(GREYS * 255) / 255, atol=1e-6)

@@ -74,13 +74,13 @@ def test_faces_bundle_reports_bits_per_dim_and_ships_its_attributes_and_terms():
 
 
 @pytest.mark.real_data
-def test_faces_reconstructions_and_bound_reproduce_on_a_slice_of_the_held_out_faces(real_data_dir):
+def test_faces_reconstructions_and_bound_reproduce_on_a_slice_of_the_held_out_faces(real_faces_dir):
     """Floors of docs/fidelity/faces-fidelity.md on the first 100 held-out faces, as the service feeds
     them: the decoded posterior mean keeps the face (PSNR, goal 27 dB), and the k = 50 bound."""
     from model.data import load_celeba
 
     bundle = load_bundle(BUNDLES / "faces")
-    faces = load_celeba("test", real_data_dir).images[:100]
+    faces = load_celeba("test", real_faces_dir).images[:100]
     inputs = bundle.model.likelihood.serving_inputs(faces)
     reconstructions = bundle.model.decode(bundle.model.encode(inputs)[0]).numpy()
     squared_error = np.mean((reconstructions - bundle.model.likelihood.intensities(inputs)) ** 2, axis=(1, 2, 3))
