@@ -13,7 +13,18 @@ flooders=${2:-16}
 seconds=${3:-10}
 dir=$(mktemp -d)
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"; }
+# Stops the flooding loops and the curl each has in flight (a k = 5000 request would run on).
+stop_flood() {
+  local pid curls
+  for pid in "${pids[@]}"; do
+    curls=$(pgrep -P "$pid" || true)  # before the loop dies: its curl would then belong to init
+    kill "$pid" 2>/dev/null || true
+    [[ -z $curls ]] || kill $curls 2>/dev/null || true  # (unquoted: one pid per word)
+  done
+  wait 2>/dev/null || true
+  pids=()
+}
+cleanup() { stop_flood; rm -rf "$dir"; }
 trap cleanup EXIT
 python3 - "$dir/digit.png" <<'PY'
 import sys, zlib, struct
@@ -33,11 +44,9 @@ for i in $(seq "$flooders"); do
 done
 sleep 2  # let the lane fill
 out=$(wrk -t1 -c1 -d"${seconds}s" --latency -s "$dir/decode.lua" "$url/decode")
-kill "${pids[@]}" 2>/dev/null || true
-wait 2>/dev/null || true
-pids=()
+stop_flood
 codes=$(cat "$dir"/flood-*.txt | sort | uniq -c | awk '{printf "%s×%s ", $1, $2}')
 echo "lone POST /decode while $flooders clients flood k = 5000 bounds, ${seconds} s:"
 printf '  %s req/s   p50 %s   p99 %s\n' "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
   "$(awk '$1 == "50%" {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")"
-echo "  flood answers (count×status): $codes"
+echo "  flood answers over the 2 s warm-up and the run (count×status): $codes"

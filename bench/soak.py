@@ -62,13 +62,16 @@ async def client(url: str, requests: int, size: int, seed: int, tally: collectio
                 await asyncio.sleep(rng.uniform(0, 8))
 
 
-async def soak(url: str, requests: int, clients: int) -> collections.Counter:
+async def soak(url: str, requests: int, clients: int) -> tuple[collections.Counter, float]:
+    """`requests` spread over `clients` concurrent clients → (outcome counts, seconds from the first
+    request to the last answer)."""
     async with httpx.AsyncClient(base_url=url) as http:
         size = next(m["latent_size"] for m in (await http.get("/models")).json() if m["name"] == "digits")
     tally: collections.Counter = collections.Counter()
-    per_client = requests // clients
-    await asyncio.gather(*(client(url, per_client, size, seed, tally) for seed in range(clients)))
-    return tally
+    shares = [requests // clients + (seed < requests % clients) for seed in range(clients)]
+    began = time.perf_counter()
+    await asyncio.gather(*(client(url, share, size, seed, tally) for seed, share in enumerate(shares)))
+    return tally, time.perf_counter() - began
 
 
 def main() -> None:
@@ -77,16 +80,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=64)
     args = parser.parse_args()
-    began = time.time()
     try:
         if args.url:
-            tally = asyncio.run(soak(args.url, args.requests, args.clients))
+            tally, seconds = asyncio.run(soak(args.url, args.requests, args.clients))
         else:
             with local_server(Path(tempfile.mkdtemp(prefix="soak-")) / "server.log") as url:
-                tally = asyncio.run(soak(url, args.requests, args.clients))
+                tally, seconds = asyncio.run(soak(url, args.requests, args.clients))
     except ServerFailed as failure:
         raise SystemExit(str(failure)) from None
-    print(f"{sum(tally.values()):,} requests from {args.clients} keep-alive clients in {time.time() - began:.0f} s")
+    print(f"{sum(tally.values()):,} requests from {args.clients} keep-alive clients in {seconds:.0f} s")
     for outcome, count in sorted(tally.items()):
         print(f"{count:>8,}  {outcome}")
     errors = sum(count for outcome, count in tally.items() if not outcome.startswith("HTTP 2"))
