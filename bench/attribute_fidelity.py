@@ -463,7 +463,7 @@ def render_report(
         + (
             ". Trained on imbalanced labels, it calls many real faces with a rare attribute negative at P > 0.5; "
             "each attribute's threshold is instead the probability that only "
-            f"{FALSE_POSITIVE_RATE:.0%} of the 27,593 softer training faces without it (which it never saw) exceed"
+            f"{FALSE_POSITIVE_RATE:.0%} of the softer training faces without it (which it never saw) exceed"
             if calibrated
             else ""
         )

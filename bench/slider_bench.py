@@ -1,11 +1,13 @@
 """How well the edited image follows a dragged slider, in headless Chromium against the real service.
 
     python bench/slider_bench.py [--model digits] [--path page server] [--drags 5] [--steps 90] [--interval 16]
+        [--url http://127.0.0.1:8000]
 
 A drag is `steps` slider `input` events `interval` ms apart (90 × 16 ms: a 1.5 s drag at 60 Hz), sent
 in the page; a MutationObserver times every change of the edited image. Prints, per decoding path and
 drag and as the median over drags: image updates per second during the drag, the delay from the
-drag's start to the first update, and the delay from its end to the last. "page" decodes in the page
+drag's start to the first update, and the delay from its end to the last (0 when the last update came
+during the drag; medians leave out drags without any update). "page" decodes in the page
 (ONNX Runtime Web, static/js/pagedecoder.js); "server" blocks the runtime so every frame is a /edit
 request. At 16 ms between events, 62.5 updates/s is every event. Run it on idle cores.
 """
@@ -13,6 +15,7 @@ request. At 16 ms between events, 62.5 updates/s is every event. Run it on idle 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import tempfile
@@ -51,7 +54,7 @@ def measure(url: str, model: str, path: str, drags: int, steps: int, interval: i
                 {
                     "updates_per_s": len(during) / (drag["end"] / 1000),
                     "first_ms": drag["changes"][0] if drag["changes"] else float("nan"),
-                    "settle_ms": (drag["changes"][-1] - drag["end"]) if drag["changes"] else float("nan"),
+                    "settle_ms": max(0.0, drag["changes"][-1] - drag["end"]) if drag["changes"] else float("nan"),
                 }
             )
         browser.close()
@@ -80,6 +83,12 @@ def main() -> None:
         raise SystemExit(str(failure)) from None
 
 
+def median_of(values) -> float:
+    """The median of the values that are not NaN (a drag without any update has no delays); NaN if none."""
+    kept = [v for v in values if not math.isnan(v)]
+    return statistics.median(kept) if kept else float("nan")
+
+
 def report(args: argparse.Namespace, url: str) -> None:
     for path in args.path:
         results = measure(url, args.model, path, args.drags, args.steps, args.interval)
@@ -87,7 +96,7 @@ def report(args: argparse.Namespace, url: str) -> None:
         print(f"{'drag':>6} {'updates/s':>10} {'first ms':>9} {'settle ms':>10}")
         for i, r in enumerate(results, 1):
             print(f"{i:>6} {r['updates_per_s']:10.1f} {r['first_ms']:9.1f} {r['settle_ms']:10.1f}")
-        median = {key: statistics.median(r[key] for r in results) for key in results[0]}
+        median = {key: median_of(r[key] for r in results) for key in results[0]}
         print(f"{'median':>6} {median['updates_per_s']:10.1f} {median['first_ms']:9.1f} {median['settle_ms']:10.1f}")
         sys.stdout.flush()
 

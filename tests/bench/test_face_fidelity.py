@@ -1,6 +1,8 @@
 """bench/face_fidelity.py: its measures on hand-made arrays, and the whole report on a tiny untrained
 faces bundle with a stub feature extractor (no real data, no trained classifier)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from bench_scripts import load_bench_script
@@ -41,7 +43,8 @@ def test_the_cascade_finds_no_face_in_noise_or_a_flat_grey():
     assert not ff.face_found(images.astype(np.float32)).any()
 
 
-def test_the_report_on_a_tiny_bundle_chooses_the_closest_temperature_and_saves_it(tmp_path):
+def tiny_faces_bundle(root: Path) -> Path:
+    """An untrained 64×64 faces bundle with a report and a Gaussian of (made-up) encodings."""
     import keras
 
     keras.utils.set_random_seed(0)
@@ -49,11 +52,20 @@ def test_the_report_on_a_tiny_bundle_chooses_the_closest_temperature_and_saves_i
         ModelConfig(image_shape=(64, 64, 3), likelihood="logistic", latent_sizes=(3,), hidden_sizes=((8,),)),
         TrainConfig(dataset="celeba"),
     )
-    directory = save_bundle(build(IWAE(config.model)), config, tmp_path / "faces")
+    directory = save_bundle(build(IWAE(config.model)), config, root / "faces")
     save_report(directory, {"bits_per_dim": 6.5, "k": 50})
     save_latent_gaussian(directory, LatentGaussian(np.full(3, 4.0, np.float32), np.eye(3, dtype=np.float32)))
+    return directory
+
+
+def brightness(images: np.ndarray) -> np.ndarray:
+    """A stub "classifier feature": each image's mean colour."""
+    return images.mean(axis=(1, 2))
+
+
+def test_the_report_on_a_tiny_bundle_falls_back_to_the_coolest_temperature_without_faces_and_saves_it(tmp_path):
+    directory = tiny_faces_bundle(tmp_path)
     faces = np.random.default_rng(3).random((20, 64, 64, 3)).astype(np.float32)
-    brightness = lambda x: x.mean(axis=(1, 2))  # noqa: E731  (a stub "classifier feature": mean colour)
 
     text, chosen, mean_psnr = ff.run(load_bundle(directory), faces, brightness, [0.5, 1.0], 16, 0, tmp_path)
     assert chosen == 0.5 and 0 < mean_psnr < 100  # noise: no face at any temperature, so the coolest
@@ -67,3 +79,16 @@ def test_the_report_on_a_tiny_bundle_chooses_the_closest_temperature_and_saves_i
     ff.save_measurements(load_bundle(directory), chosen, mean_psnr)
     saved = load_bundle(directory).report  # the manifest still verifies
     assert saved == {"bits_per_dim": 6.5, "k": 50, "sample_temperature": chosen, "reconstruction_psnr_db": mean_psnr}
+
+
+def test_the_default_temperature_is_the_highest_at_which_the_served_sampler_still_draws_faces(tmp_path, monkeypatch):
+    directory = tiny_faces_bundle(tmp_path)
+    faces = np.random.default_rng(3).random((20, 64, 64, 3)).astype(np.float32)
+    # the fraction of faces found, call by call: the prior's three temperatures, then the served
+    # sampler's (the Gaussian of the encodings), not monotone in the temperature; then the real faces
+    # and the reconstructions the report shows beside them
+    fractions = iter([1.0, 1.0, 1.0, 1.0, 0.25, 0.75])
+    monkeypatch.setattr(ff, "face_found", lambda samples: np.arange(len(samples)) < next(fractions, 1.0) * len(samples))
+
+    _, chosen, _ = ff.run(load_bundle(directory), faces, brightness, [0.5, 1.0, 1.5], 16, 0, None)
+    assert chosen == 1.5  # found in 75 % (≥ FACE_FLOOR) of its samples, though not at 1.0
