@@ -32,11 +32,18 @@ const Y_LABEL_NUDGE = 4; // tick text baseline, to centre it on its grid line
 const Y_LABEL_GAP = 6; // y labels end this far left of the plot area
 const AXIS_LABEL_INSET = 4; // the axis title sits this far above the bottom edge
 
+/** A bound as a number: a number or a numeric string; NaN for anything else (null and "", which
+ * Number() would make 0 nats, among them). */
+function boundValue(v) {
+  if (typeof v === "number") return v;
+  return typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+}
+
 /** The measured bounds {k: value} as [[k, value]] sorted by k, without entries that are no numbers. */
 export function boundEntries(bounds) {
   if (!bounds) return [];
   return Object.entries(bounds)
-    .map(([k, v]) => [Number(k), Number(v)])
+    .map(([k, v]) => [Number(k), boundValue(v)])
     .filter(([k, v]) => Number.isFinite(k) && Number.isFinite(v))
     .sort((x, y) => x[0] - y[0]);
 }

@@ -18,9 +18,8 @@ test("equal weights give an effective sample size of n; one dominant weight give
 });
 
 test("bounds become sorted numeric entries without the unreadable ones", () => {
-  assert.deepEqual(boundEntries({ 5000: -85.1, 1: "-90.5", 50: -86, x: 1, 10: null, 100: "NaN" }), [
+  assert.deepEqual(boundEntries({ 5000: -85.1, 1: "-90.5", 50: -86, x: 1, 10: null, 20: "", 30: true, 100: "NaN" }), [
     [1, -90.5],
-    [10, 0], // null is a number to Number(): kept, as the page always did
     [50, -86],
     [5000, -85.1],
   ]);
