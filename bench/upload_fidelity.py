@@ -69,18 +69,21 @@ def render_upload(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
-def model_inputs(model, upload: bytes, max_pixels: int = 40_000_000) -> np.ndarray:
-    """Upload bytes → the model's inputs (H, W, C), as the service prepares an upload (ServedModel.prepare)."""
+def model_inputs(bundle, upload: bytes) -> np.ndarray:
+    """Upload bytes → the model's inputs (H, W, C), as the service prepares an upload (ServedModel.prepare,
+    with the service's default pixel limit)."""
+    from app.limits import Limits
     from app.prepare import upload_intensities
 
-    config = model.config
-    intensities, _ = upload_intensities(upload, config.image_shape, "mnist", max_pixels)
-    return model.likelihood.serving_inputs(intensities)
+    shape, dataset = bundle.config.model.image_shape, bundle.config.train.dataset
+    intensities, _ = upload_intensities(upload, shape, dataset, Limits().max_image_pixels)
+    return bundle.model.likelihood.serving_inputs(intensities)
 
 
 def reconstruct(model, intensities: np.ndarray) -> np.ndarray:
-    """Images (N, H, W, C) → the decoded posterior means of what the service would feed the model:
-    the reconstruction /encode returns."""
+    """Images (N, H, W, C) in [0, 1] → the decoded posterior means of what the service would feed the
+    model: the reconstruction /encode returns. Inputs already prepared pass unchanged (the digits'
+    thresholding at one half leaves binary images as they are)."""
     from model.attributes import encode_all
 
     return decode_all(model, encode_all(model, intensities))
@@ -94,7 +97,7 @@ def run(bundle, test, classify, n: int, seed: int = 0, out: Path | None = None, 
     model = bundle.model
     began = time.time()
     uploads = [render_upload(test.images[i, ..., 0], rng) for i in chosen]
-    seen = np.stack([model_inputs(model, upload) for upload in uploads])
+    seen = np.stack([model_inputs(bundle, upload) for upload in uploads])
     print(f"rendered and prepared {len(uploads):,} uploads in {time.time() - began:.0f} s", flush=True)
     stages = {
         "real test digits": test.images[chosen],

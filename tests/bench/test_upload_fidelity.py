@@ -2,6 +2,7 @@
 and the whole report on a tiny untrained bundle judged by a stub classifier (no real data)."""
 
 import io
+from types import SimpleNamespace
 
 import numpy as np
 from bench_scripts import load_bench_script
@@ -31,13 +32,14 @@ def test_a_rendered_upload_is_a_dark_on_light_jpeg_larger_than_the_digit():
 
 
 def test_the_service_preprocessing_turns_rendered_uploads_back_into_the_digit():
-    model = build(IWAE(ModelConfig(image_shape=(28, 28, 1), latent_sizes=(4,), hidden_sizes=((8,),))))
+    config = Config(ModelConfig(image_shape=(28, 28, 1), latent_sizes=(4,), hidden_sizes=((8,),)), TrainConfig("mnist"))
+    bundle = SimpleNamespace(config=config, model=build(IWAE(config.model)))  # what model_inputs reads of a Bundle
     rng = np.random.default_rng(1)
     digit, clean = seven(), io.BytesIO()
     Image.fromarray((seven() * 255).astype(np.uint8)).save(clean, "PNG")
-    reference = uf.model_inputs(model, clean.getvalue())[..., 0]  # the clean digit, as the service frames it
+    reference = uf.model_inputs(bundle, clean.getvalue())[..., 0]  # the clean digit, as the service frames it
     for _ in range(5):  # sizes, positions, lighting and JPEG qualities differ
-        seen = uf.model_inputs(model, uf.render_upload(digit, rng))[..., 0]
+        seen = uf.model_inputs(bundle, uf.render_upload(digit, rng))[..., 0]
         assert seen.shape == (28, 28) and set(np.unique(seen)) <= {0.0, 1.0}
         overlap = (seen * reference).sum() / np.maximum(seen, reference).sum()  # intersection over union
         assert overlap > 0.6
