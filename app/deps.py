@@ -18,7 +18,7 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-LOADING_RETRY_SECONDS = 5  # about the time the models take to load and warm up here (README: ready in about 5 s)
+LOADING_RETRY_SECONDS = 5  # about the time the models take to load and warm up here (README: ready in 5–7 s)
 
 
 async def get_engine(request: Request) -> Engine:

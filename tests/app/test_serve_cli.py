@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.cli import main
+from app.config import Settings
 
 
 def test_serve_defaults_to_loopback_port_8000(monkeypatch):
@@ -46,3 +49,20 @@ def test_limits_that_contradict_each_other_fail_at_start_up_naming_both(monkeypa
     monkeypatch.setenv("IWAE_MAX_UPLOAD_BYTES", str(65 * 2**20))  # above the 64 MB a multipart body may be
     with pytest.raises(ValidationError, match="IWAE_MAX_UPLOAD_BYTES.*IWAE_MAX_REQUEST_BYTES"):
         main(["serve"])
+
+
+def test_the_readme_lists_every_setting_with_its_default():
+    """The README's configuration table is the operator's reference: a setting added to Settings, or a
+    default changed, must show there."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = [line.split("|") for line in readme.splitlines() if line.startswith("| `IWAE_")]
+    rows = {cells[1].strip(): cells[2].strip() for cells in table}
+    for name, field in Settings.model_fields.items():
+        variable = f"`IWAE_{name.upper()}`"
+        assert variable in rows, f"{variable} is missing from the README's configuration table"
+        default = field.default
+        if isinstance(default, bool):
+            assert rows[variable] == f"`{str(default).lower()}`", variable
+        elif isinstance(default, int | float):
+            expected = f"{default:g}" if isinstance(default, float) else str(default)
+            assert rows[variable].split()[0] == expected, variable
