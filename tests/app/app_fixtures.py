@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import struct
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +88,16 @@ def encode_image(array: np.ndarray, format: str = "PNG", **options) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format=format, **options)
     return buffer.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width × height pixels, with almost no data: a decompression bomb's shape."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def digit_drawing(width: int = 300, height: int = 240) -> np.ndarray:

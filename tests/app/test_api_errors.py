@@ -3,13 +3,11 @@ serving; the unforeseen becomes a clean 500."""
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from app_fixtures import digit_drawing, encode_image
+from app_fixtures import digit_drawing, encode_image, png_header_only
 from fastapi.testclient import TestClient
 
 from app.deps import get_engine, get_settings
@@ -114,14 +112,6 @@ def test_uploads_beyond_the_concurrent_limit_wait_then_get_503_before_their_body
             threading.Timer(0.3, release.set).start()
             assert first.result(timeout=10).status_code == waiting.result(timeout=10).status_code == 200
         assert 'iwae_shed_requests_total{operation="uploads"} 1.0' in client.get("/metrics").text
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def test_an_upload_finding_no_room_to_decode_is_503_with_retry_after_and_the_room_comes_back(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
-from app_fixtures import digit_drawing, encode_image
+from app_fixtures import digit_drawing, encode_image, png_header_only
 from PIL import Image, ImageDraw
 
 from app import prepare
@@ -205,17 +203,6 @@ def test_a_truncated_image_is_broken(format):
     data = noise_image(format)
     with pytest.raises(BrokenImage, match="truncated or corrupted"):
         prepare.open_image(data[: len(data) // 2], MAX_PIXELS)
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims width × height pixels, with almost no data: a decompression bomb's shape."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    data = chunk(b"IDAT", zlib.compress(b"\0" * 64))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + data + chunk(b"IEND", b"")
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow warns past 89 MP; we refuse
