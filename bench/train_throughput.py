@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import platform
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ def cpu_name() -> str:
     flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
     units = [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
     return (
-        f"{name}, {len(tf.config.list_physical_devices('CPU'))} device(s), bfloat16 units: {', '.join(units) or 'none'}"
+        f"{name}, {len(os.sched_getaffinity(0))} cores for this process, bfloat16 units: {', '.join(units) or 'none'}"
     )
 
 

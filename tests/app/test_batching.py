@@ -113,8 +113,11 @@ def test_close_answers_what_waits_then_ends_the_worker():
     running = batcher.submit(np.ones((1, 2)))
     wait_until(lambda: sizes)  # held at the gate
     waiting = batcher.submit(np.full((1, 2), 2.0))
-    threading.Timer(0.05, gate.set).start()  # close() waits for the worker, which waits for the gate
-    batcher.close()
+    closing = threading.Thread(target=batcher.close)  # it waits for the worker, which waits for the gate
+    closing.start()
+    wait_until(lambda: batcher._closed)  # closed while one request runs and one waits: then the gate opens
+    gate.set()
+    closing.join(10)
     assert not batcher._worker.is_alive()
     np.testing.assert_array_equal(running.result(timeout=10)[0], np.full((1, 2), 2.0))
     np.testing.assert_array_equal(waiting.result(timeout=10)[0], np.full((1, 2), 4.0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -23,18 +24,17 @@ def test_reservations_share_the_budget_and_one_beyond_it_is_refused_after_its_wa
 
 def test_a_waiting_reservation_gets_the_room_another_frees():
     budget = PixelBudget(100, wait=10)
-    holding, got_in = threading.Event(), threading.Event()
+    holding = threading.Event()
 
     def hold():
         with budget.reserve(100):
             holding.set()
-            got_in.wait(0.2)  # still held when the other asks
+            time.sleep(0.2)  # still held when the other asks (all of it: the other cannot get in before)
 
     holder = threading.Thread(target=hold)
     holder.start()
     holding.wait(5)
     with budget.reserve(50):  # waits for the holder, then proceeds
-        got_in.set()
         assert budget.in_use == 50
     holder.join(5)
     assert budget.in_use == 0
