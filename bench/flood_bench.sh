@@ -17,9 +17,11 @@ pids=()
 stop_flood() {
   local pid curls
   for pid in "${pids[@]}"; do
-    curls=$(pgrep -P "$pid" || true)  # before the loop dies: its curl would then belong to init
-    kill "$pid" 2>/dev/null || true
-    [[ -z $curls ]] || kill $curls 2>/dev/null || true  # (unquoted: one pid per word)
+    kill -STOP "$pid" 2>/dev/null || true  # frozen, the loop cannot start another curl meanwhile
+    curls=$(pgrep -P "$pid" || true)       # found while still its children
+    # shellcheck disable=SC2086  # one pid per word
+    kill "$pid" $curls 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true  # a stopped process acts on its TERM once continued
   done
   wait 2>/dev/null || true
   pids=()

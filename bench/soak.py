@@ -58,7 +58,7 @@ async def client(url: str, requests: int, size: int, seed: int, tally: collectio
                 tally[f"HTTP {response.status_code}"] += 1
             except httpx.TransportError as error:
                 tally[f"{type(error).__name__}: {error}"[:120]] += 1
-            if rng.random() < 0.01:  # now and then idle long enough to meet the keep-alive timeout
+            if i < requests - 1 and rng.random() < 0.01:  # now and then idle long enough to meet the keep-alive timeout
                 await asyncio.sleep(rng.uniform(0, 8))
 
 

@@ -36,9 +36,8 @@ def cpu_name() -> str:
     name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
     flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
     units = [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
-    return (
-        f"{name}, {len(os.sched_getaffinity(0))} cores for this process, bfloat16 units: {', '.join(units) or 'none'}"
-    )
+    cpus = len(os.sched_getaffinity(0))  # logical CPUs it may run on (a cgroup quota may allow less time)
+    return f"{name}, {cpus} CPUs in this process's affinity mask, bfloat16 units: {', '.join(units) or 'none'}"
 
 
 def time_steps(config: Config, steps: int) -> float:

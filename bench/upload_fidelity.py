@@ -76,7 +76,7 @@ def model_inputs(bundle, upload: bytes) -> np.ndarray:
     from app.prepare import upload_intensities
 
     shape, dataset = bundle.config.model.image_shape, bundle.config.train.dataset
-    intensities, _ = upload_intensities(upload, shape, dataset, Limits().max_image_pixels)
+    intensities, _ = upload_intensities(upload, shape, dataset, Limits.max_image_pixels)
     return bundle.model.likelihood.serving_inputs(intensities)
 
 
