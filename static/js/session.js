@@ -11,7 +11,7 @@ import { ENCODE_K, POSTERIOR_SAMPLES } from "./constants.js";
 import { bakedEdits, zeroScales } from "./edits.js";
 import { formatNumber } from "./format.js";
 import { createLane } from "./scheduler.js";
-import { sameInput, stateForModel } from "./store.js";
+import { sameInput, sameModel, stateForModel } from "./store.js";
 
 const INPUT_PANEL = "input-panel";
 const EDIT_PANEL = "edit-panel";
@@ -42,12 +42,13 @@ export function createSession({ store, api, feedback }) {
   /** Encodes an image file/blob: its latent becomes current, with input, reconstruction, log p(x) and
    * posterior samples. */
   async function encodeImage(blob, filename = "input.png") {
-    const { model } = store.state;
+    const asked = store.state;
+    const { model } = asked;
     if (!model) return;
     store.set({ inputRequested: true }); // the first-view sample, if still on its way, must not replace this
     const form = encodeForm(blob, filename, model.name);
     const result = await feedback.track(INPUT_PANEL, inputLane((signal) => api("encode", { form, signal })));
-    if (!result || !store.state.model || store.state.model.name !== model.name) return;
+    if (!result || !sameModel(asked, store.state)) return; // another model (or the same one again) since
     feedback.clearError();
     store.set({
       latent: result.latent,
@@ -70,10 +71,10 @@ export function createSession({ store, api, feedback }) {
     if (shown) {
       inputLane.cancel(); // an encode still in flight must not replace this latent
     } else {
-      const model = store.state.model.name;
-      const json = { model, latents: [values] };
+      const asked = store.state;
+      const json = { model: asked.model.name, latents: [values] };
       const result = await feedback.track(INPUT_PANEL, inputLane((signal) => api("decode", { json, signal })));
-      if (!result || store.state.model.name !== model) return;
+      if (!result || !sameModel(asked, store.state)) return;
       shown = result.images[0];
     }
     store.set({

@@ -10,6 +10,7 @@ import { NEW_SEED_LIMIT, SAMPLE_COUNT, SEED_RANGE } from "../constants.js";
 import { clearStrip, find, renderStrip } from "../dom.js";
 import { clampInt } from "../format.js";
 import { createLane } from "../scheduler.js";
+import { sameModel } from "../store.js";
 
 const TEMPERATURE_DIGITS = 2;
 // What /sample draws from (GET /models: samples_from), as the panel's title says it.
@@ -62,11 +63,12 @@ export function mountSamplePanel(root, { store, api, feedback, session, url }) {
 
   /** A first view with something to play with: a batch of samples, and an input to edit. */
   async function showFirstView() {
-    const { model } = store.state;
+    const asked = store.state;
+    const { model } = asked;
     if (!model) return;
     const first = await firstInput(model, await run());
     const state = store.state;
-    if (!first || !state.model || state.model.name !== model.name || state.latent || state.inputRequested) return;
+    if (!first || !sameModel(asked, state) || state.latent || state.inputRequested) return;
     await session.setCurrentLatent(first.latents[0], first.images[0]);
   }
 
