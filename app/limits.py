@@ -32,7 +32,8 @@ class BodyLimitMiddleware:
 
     At most `max_uploads` multipart requests are received and served at once; one more waits for a
     slot before its body is read, up to `upload_wait` seconds, then gets 503 with Retry-After (its body
-    is then skipped by the server's parser, and the connection stays open). The parser spools every
+    is then skipped by the server's parser, and the connection stays open); `depth` hears how many wait
+    each time that changes (the queue-depth gauge of /metrics). The parser spools every
     file over 1 MB to /tmp before any route runs, so without this bound concurrent large uploads could
     fill a container's /tmp."""
 
@@ -44,6 +45,7 @@ class BodyLimitMiddleware:
         max_uploads: int | None = None,
         shed: Callable[[str], None] = lambda what: None,
         upload_wait: float = 2.0,
+        depth: Callable[[str, int], None] = lambda what, waiting: None,
     ) -> None:
         self.app = app
         json_limit = json_limit or limit
@@ -54,8 +56,9 @@ class BodyLimitMiddleware:
                 f"the request body is larger than {readable_size(json_limit)}; send fewer or shorter latents",
             ),
         }
-        self.max_uploads, self.shed, self.upload_wait = max_uploads, shed, upload_wait
+        self.max_uploads, self.shed, self.upload_wait, self.depth = max_uploads, shed, upload_wait, depth
         self._upload_slots: anyio.Semaphore | None = None  # made on the event loop, at the first upload
+        self._uploads_waiting = 0  # changed on the event loop only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,10 +83,16 @@ class BodyLimitMiddleware:
         """_limited in one of the upload slots, waited for up to upload_wait seconds; else 503."""
         if self._upload_slots is None:
             self._upload_slots = anyio.Semaphore(self.max_uploads)
+        self._count_waiting(+1)
         try:
             with anyio.fail_after(self.upload_wait):
                 await self._upload_slots.acquire()
+            admitted = True
         except TimeoutError:
+            admitted = False
+        finally:
+            self._count_waiting(-1)
+        if not admitted:
             self.shed("uploads")
             busy = f"the server is busy ({self.max_uploads} uploads are being received or served): try again"
             await refusal(Overloaded(busy))(scope, receive, send)
@@ -92,6 +101,10 @@ class BodyLimitMiddleware:
             await self._limited(scope, receive, send, limit, detail)
         finally:
             self._upload_slots.release()
+
+    def _count_waiting(self, change: int) -> None:
+        self._uploads_waiting += change
+        self.depth("uploads", self._uploads_waiting)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int, detail: str) -> None:
         """The app, with the body counted as it is read and refused with 413 past `limit`."""

@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         json_limit=settings.max_json_bytes,
         max_uploads=settings.max_concurrent_uploads,
         shed=batches.shed,
+        depth=batches.depth,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (models, encode, generate, attributes, health, pages):

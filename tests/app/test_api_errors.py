@@ -4,6 +4,7 @@ serving; the unforeseen becomes a clean 500."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -109,9 +110,21 @@ def test_uploads_beyond_the_concurrent_limit_wait_then_get_503_before_their_body
             first = pool.submit(client.post, "/encode", files=files, data={"model": "digits"})
             assert started.wait(10)
             waiting = pool.submit(client.post, "/encode", files=files, data={"model": "digits"})
-            threading.Timer(0.3, release.set).start()
+            assert wait_for_metric(client, 'iwae_queue_depth{operation="uploads"} 1.0')  # it waits for the slot
+            release.set()
             assert first.result(timeout=10).status_code == waiting.result(timeout=10).status_code == 200
         assert 'iwae_shed_requests_total{operation="uploads"} 1.0' in client.get("/metrics").text
+        assert 'iwae_queue_depth{operation="uploads"} 0.0' in client.get("/metrics").text
+
+
+def wait_for_metric(client, line: str, seconds: float = 10.0) -> bool:
+    """True once /metrics shows `line`, polled for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if line in client.get("/metrics").text:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def test_an_upload_finding_no_room_to_decode_is_503_with_retry_after_and_the_room_comes_back(
