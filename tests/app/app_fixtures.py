@@ -109,6 +109,28 @@ def digit_drawing(width: int = 300, height: int = 240) -> np.ndarray:
     return np.asarray(image)
 
 
+def mnist_test_digits(n: int) -> np.ndarray:
+    """The first n real MNIST test digits (n, 28, 28) uint8; the test is skipped where the data is missing."""
+    import pytest
+
+    from model.data import data_dir
+
+    path = data_dir() / "mnist.npz"
+    if not path.exists():
+        pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
+    with np.load(path) as f:
+        return f["x_test"][:n]
+
+
+def paint_large(digit: np.ndarray, where: tuple[int, int] = (330, 40)) -> Image.Image:
+    """An MNIST digit (28, 28) uint8 scaled 8× black-on-white onto a 600×500 white canvas at `where`
+    (its top-left corner): drawn as a person draws on the page, large and off-centre."""
+    big = Image.fromarray(255 - digit).resize((224, 224), Image.Resampling.BILINEAR)
+    canvas = Image.new("L", (600, 500), 255)
+    canvas.paste(big, where)
+    return canvas
+
+
 def decode_data_url(url: str) -> np.ndarray:
     """A PNG data URL → uint8 array."""
     assert url.startswith("data:image/png;base64,")

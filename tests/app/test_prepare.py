@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from app_fixtures import digit_drawing, encode_image, png_header_only
+from app_fixtures import digit_drawing, encode_image, mnist_test_digits, paint_large, png_header_only
 from PIL import Image, ImageDraw
 
 from app import prepare
@@ -15,22 +15,6 @@ from app.png import to_uint8
 from model.data import data_dir, decode_jpegs
 
 MAX_PIXELS = 40_000_000
-
-
-def mnist_test_digits(n: int) -> np.ndarray:
-    path = data_dir() / "mnist.npz"
-    if not path.exists():
-        pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
-    with np.load(path) as f:
-        return f["x_test"][:n]
-
-
-def paint_large(digit: np.ndarray, where: tuple[int, int] = (330, 40)) -> Image.Image:
-    """An MNIST digit (28, 28) uint8 scaled 8× black-on-white onto a 600×500 white canvas, off-centre."""
-    big = Image.fromarray(255 - digit).resize((224, 224), Image.Resampling.BILINEAR)
-    canvas = Image.new("L", (600, 500), 255)
-    canvas.paste(big, where)
-    return canvas
 
 
 # ---- digits ----

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from app_fixtures import mnist_test_digits, paint_large
 
 from app.config import ROOT
 from app.engine import Engine
 from app.prepare import digit_intensities
-from model.data import data_dir
 
 N_DIGITS = 20
 
@@ -28,25 +27,16 @@ def shipped(tmp_path_factory) -> Engine:
 
 @pytest.fixture(scope="module")
 def mnist_test() -> np.ndarray:
-    path = data_dir() / "mnist.npz"
-    if not path.exists():
-        pytest.skip(f"{path} not found (set IWAE_DATA_DIR)")
-    with np.load(path) as f:
-        return f["x_test"][:N_DIGITS]
-
-
-def painted(digit: np.ndarray, i: int) -> Image.Image:
-    big = Image.fromarray(255 - digit).resize((224, 224), Image.Resampling.BILINEAR)
-    canvas = Image.new("L", (600, 500), 255)
-    canvas.paste(big, (40 + 15 * i, 30 + 11 * i))  # a different off-centre place for each
-    return canvas
+    return mnist_test_digits(N_DIGITS)
 
 
 @pytest.mark.real_data
 def test_a_painted_digit_encodes_nearest_to_its_own_original(shipped, mnist_test):
     digits = shipped.model("digits")
     originals = digits.likelihood.serving_inputs((mnist_test / 255.0)[..., None].astype(np.float32))
-    drawn = np.stack([digit_intensities(painted(d, i))[0] for i, d in enumerate(mnist_test)])[..., None]
+    places = [(40 + 15 * i, 30 + 11 * i) for i in range(N_DIGITS)]  # a different off-centre place for each
+    drawn = np.stack([digit_intensities(paint_large(d, at))[0] for d, at in zip(mnist_test, places, strict=True)])
+    drawn = drawn[..., None]
     original_latents, _ = digits.compiled.encode(originals)
     drawn_latents, _ = digits.compiled.encode(digits.likelihood.serving_inputs(drawn))
     distances = np.linalg.norm(drawn_latents[:, None] - original_latents[None], axis=-1)  # (drawn, original)
