@@ -45,6 +45,12 @@ def label_covariation(positive: np.ndarray) -> np.ndarray:
     return shift
 
 
+def mean_off_diagonal(matrix: np.ndarray) -> np.ndarray:
+    """(A, A) → (A,): row a's mean |entry| over the other A − 1 columns: the drift of a, from either
+    label_covariation or held_flip_effects."""
+    return (np.abs(matrix) * (1 - np.eye(len(matrix)))).sum(axis=1) / (len(matrix) - 1)
+
+
 def held_flip_effects(probs: np.ndarray, positive: np.ndarray) -> np.ndarray:
     """(N, A) probabilities and (N, A) booleans → (A, A): row a, column b is the change in P(b) when label a
     flips and the other labels stay, from the least-squares fit P ≈ c + labels · E (additive in the labels)."""
@@ -63,8 +69,7 @@ class JudgeView:
     faces: int
 
     def drift(self) -> np.ndarray:
-        off_diagonal = np.abs(self.effects) * (1 - np.eye(len(self.effects)))
-        return off_diagonal.sum(axis=1) / (len(self.effects) - 1)
+        return mean_off_diagonal(self.effects)
 
 
 def judge_view(probs: np.ndarray, positive: np.ndarray, thresholds: np.ndarray) -> JudgeView:
@@ -74,14 +79,15 @@ def judge_view(probs: np.ndarray, positive: np.ndarray, thresholds: np.ndarray) 
 
 def report(positive: np.ndarray, names: tuple[str, ...], split: str, judge: JudgeView | None = None) -> str:
     shift = label_covariation(positive)
-    drift = np.abs(shift).sum(axis=1) / (len(names) - 1)
+    drift = mean_off_diagonal(shift)
+    judge_drift = judge.drift() if judge is not None else None
     rows = []
     for a in np.argsort(drift):
         strongest = np.argsort(-np.abs(shift[a]))[:3]
         companions = ", ".join(f"{names[b]} {shift[a, b]:+.2f}" for b in strongest)
         row = f"| {names[a]} | {positive[:, a].mean():.3f} | {drift[a]:.3f} | {companions} |"
         if judge is not None:
-            row += f" {judge.effects[a, a]:+.3f} | {judge.drift()[a]:.3f} | {judge.positives_called[a]:.0%} |"
+            row += f" {judge.effects[a, a]:+.3f} | {judge_drift[a]:.3f} | {judge.positives_called[a]:.0%} |"
         rows.append(row)
     over = int((drift > DRIFT_GOAL).sum())
     header = "| attribute | base rate | drift in the data | moves most with it |"
@@ -90,13 +96,13 @@ def report(positive: np.ndarray, names: tuple[str, ...], split: str, judge: Judg
     if judge is not None:
         header += " judge: ΔP(a), a alone flipped | judge: drift, a alone flipped | real faces with a called positive |"
         rule += "---:|---:|---:|"
-        within = int((judge.drift() <= DRIFT_GOAL).sum())
+        within = int((judge_drift <= DRIFT_GOAL).sum())
         plain = int((judge.positives_called >= REACH_GOAL).sum())
         judged = [
             f"The judge (bench/attribute_fidelity.py's classifier) on the {judge.faces:,} softer training faces it "
             f"never saw, its probabilities fitted on the labels: with the other labels held, flipping one label moves "
             f"the judge's other {len(names) - 1} by at most {DRIFT_GOAL} on average for {within} of {len(names)} "
-            f"attributes (largest {judge.drift().max():.3f}): real faces that differ in one label alone differ, to the "
+            f"attributes (largest {judge_drift.max():.3f}): real faces that differ in one label alone differ, to the "
             "judge, less than the goal allows, so the judge alone does not put the goal out of reach. It does ask: "
             f"it calls at least {REACH_GOAL:.0%} of the real faces with an attribute positive for only {plain} of "
             f"{len(names)}, so an edit must show most attributes more plainly than most real faces do.",
