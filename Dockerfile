@@ -62,7 +62,8 @@ WORKDIR /srv/iwae
 
 USER 10001:10001
 EXPOSE 8000
-# Ready once every bundle is loaded and warmed up (GET /readyz answers 200; slim images have no curl).
+# Healthy once the first model serves (GET /readyz answers 200, listing the models still loading behind
+# it, which answer 503 with Retry-After until they serve; slim images have no curl).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/readyz', timeout=4)"]
 # The port comes from $PORT (docker run -e PORT=…), as platforms that assign one expect.

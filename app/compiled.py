@@ -157,14 +157,25 @@ class CompiledModel:
 
     def warm_up(self) -> None:
         """Traces every compiled function at every bucket shape once."""
+        self.warm_up_batched()
+        self.warm_up_uploads()
+
+    def warm_up_batched(self) -> None:
+        """Traces what a model serves first and most (encode, decode and prior draws, every bucket):
+        about a second for a model here, a third of its whole warm-up."""
         config = self.bundle.config.model
-        x = np.zeros((1, *config.image_shape), np.float32)
         with tf.device(self.device):
             for size in BATCH_BUCKETS:
                 self._encode[size](np.zeros((size, *config.image_shape), np.float32))
                 self._decode[size](np.zeros((size, config.latent_size), np.float32))
                 if self._from_prior:
                     self._from_prior[size](np.zeros((size, config.latent_sizes[-1]), np.float32))
+
+    def warm_up_uploads(self) -> None:
+        """Traces what an upload adds (its log-likelihood and posterior samples). A call that comes
+        before this ends waits for the trace under way (tf.function traces a signature once)."""
+        x = np.zeros((1, *self.bundle.config.model.image_shape), np.float32)
+        with tf.device(self.device):
             self._log_weights(x, np.zeros((1, 2), np.int64))
             for posterior in self._posterior.values():
                 posterior(x, np.zeros(2, np.int64))

@@ -79,10 +79,15 @@ class Settings(BaseSettings):
         description="requests waiting for one of the 40 worker threads (uploads, /sample, decodes of 8 or more "
         "latents) before the next is refused with 503",
     )
-    warm_up: bool = Field(True, description="run every compiled function once per shape before reporting ready")
+    warm_up: bool = Field(
+        True,
+        description="run every compiled function once per shape: encode and decode before a model serves, its upload "
+        "functions right after",
+    )
     load_in_background: bool = Field(
         True,
-        description="load bundles in a thread after start-up (/healthz answers at once, /readyz says 503 until loaded)",
+        description="load bundles in a thread after start-up (/healthz answers at once, /readyz says 503 until the "
+        "first model serves)",
     )
 
     @model_validator(mode="after")

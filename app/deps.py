@@ -12,19 +12,18 @@ from fastapi import Depends, HTTPException, Request
 
 from app.config import Settings
 from app.engine import Engine
+from app.exceptions import LOADING_RETRY_SECONDS
 
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-LOADING_RETRY_SECONDS = 5  # about the time the models take to load and warm up here (README: ready in 5–7 s)
-
-
 async def get_engine(request: Request) -> Engine:
-    """The loaded engine; 503 while the models are still loading, or when none could be loaded."""
+    """The engine once a model serves; 503 before, or when none could be loaded. A model still loading
+    behind the first is refused by the engine's lookup (ModelLoading, 503 with Retry-After)."""
     engine: Engine | None = getattr(request.app.state, "engine", None)
-    if engine is None or not engine.ready:
+    if engine is None or not engine.serving:
         raise HTTPException(
             status_code=503,
             detail="the models are still loading; retry in a few seconds (GET /readyz says when)",
@@ -32,6 +31,18 @@ async def get_engine(request: Request) -> Engine:
         )
     if not engine.names:  # the server's failure, not the client's: no 404 "unknown model"
         raise HTTPException(status_code=503, detail=engine.unloaded())
+    return engine
+
+
+async def get_loaded_engine(engine: Annotated[Engine, Depends(get_engine)]) -> Engine:
+    """The engine once every bundle is loaded or skipped: for what describes them all (/models), which a
+    client reads once and keeps."""
+    if not engine.loaded:
+        raise HTTPException(
+            status_code=503,
+            detail=f"still loading {', '.join(engine.loading)}; retry in a few seconds (GET /readyz lists them)",
+            headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
+        )
     return engine
 
 
@@ -43,4 +54,5 @@ async def admit_to_a_worker_thread(engine: Annotated[Engine, Depends(get_engine)
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+LoadedEngineDep = Annotated[Engine, Depends(get_loaded_engine)]
 WorkerThread = Depends(admit_to_a_worker_thread)

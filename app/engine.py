@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app.batching import BatchObserver, Queueing, ThreadPoolGate
 from app.compiled import CompiledModel, InferenceObserver
-from app.exceptions import ModelNotLoaded, UnknownModel
+from app.exceptions import ModelLoading, ModelNotLoaded, UnknownModel
 from app.limits import Limits
 from app.served import ServedModel
-from model.bundle import load_bundle
+from model.bundle import BundleError, load_bundle, verify_manifest
 from model.devices import device_name
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,18 @@ class Engine:
         self.threads = ThreadPoolGate(self.queueing.thread_queue, batches or BatchObserver())
         self.failures: dict[str, str] = {}  # bundle name → why it was skipped
         self._models: dict[str, ServedModel] = {}
-        self._ready = threading.Event()
+        self._loading: tuple[str, ...] = ()  # bundles not yet served nor skipped, replaced whole (read by requests)
+        self._serving = threading.Event()  # a model answers (or every bundle was tried)
+        self._loaded = threading.Event()  # every bundle served or skipped
 
-    def load(self, warm_up: bool = True) -> None:
-        """Loads every bundle below bundles_dir (a bundle that fails is logged and skipped), compiles
-        and warms its functions, then reports ready."""
+    def load(self, warm_up: bool = True, after_each: Callable[[], None] | None = None) -> None:
+        """Loads every bundle below bundles_dir in name order. A bundle whose files disagree with its
+        manifest is skipped before any model loads, so that a replica given a corrupted bundle never
+        reports ready; one that fails later (weights that do not fit its config, a failed warm-up) is
+        logged and skipped when it does. Each model serves once its encode and decode are warm (about a
+        second here) and warms its upload functions right after; the first to serve makes the engine
+        `serving` while the others load behind it. `after_each` runs after each bundle is loaded or
+        skipped (the app freezes what loading left alive out of garbage collection)."""
         log.info("TensorFlow places the models on %s", self.device)
         try:
             directories = (
@@ -58,12 +66,32 @@ class Engine:
             )
             if not directories:
                 log.warning("no model bundles in %s", self.bundles_dir)
-            for directory in directories:
+            intact = [directory for directory in directories if self._manifest_holds(directory)]
+            self._loading = tuple(directory.name for directory in intact)
+            for directory in intact:
                 self._load_one(directory, warm_up)
+                self._loading = self._loading[1:]
+                if after_each is not None:
+                    after_each()
         finally:
-            self._ready.set()
+            self._loading = ()
+            self._serving.set()
+            self._loaded.set()
         skipped = f"; skipped: {', '.join(self.failures)}" if self.failures else ""
-        log.info("ready: %d model(s) on %s (%s)%s", len(self._models), self.device, ", ".join(self._models), skipped)
+        log.info("loaded: %d model(s) on %s (%s)%s", len(self._models), self.device, ", ".join(self._models), skipped)
+
+    def _manifest_holds(self, directory: Path) -> bool:
+        """A bundle's files against its manifest (milliseconds, no TensorFlow); a failure is recorded."""
+        try:
+            verify_manifest(directory)
+        except BundleError as error:
+            self._skip(directory.name, error)
+            return False
+        return True
+
+    def _skip(self, name: str, error: Exception) -> None:
+        log.error("skipping bundle %s: %s", name, error)
+        self.failures[name] = str(error)
 
     def _load_one(self, directory: Path, warm_up: bool) -> None:
         began = time.perf_counter()
@@ -73,28 +101,42 @@ class Engine:
                 load_bundle(directory), self.device, self.observe, self.queueing, self.batches, self.threads
             )
             if warm_up:
-                compiled.warm_up()
-            served = ServedModel(compiled, self.limits)
+                compiled.warm_up_batched()
+            self._models[compiled.bundle.name] = ServedModel(compiled, self.limits)
+            self._serving.set()
+            log.info("serving %s on %s after %.1f s", compiled.bundle.name, self.device, time.perf_counter() - began)
+            if warm_up:
+                compiled.warm_up_uploads()
         except Exception as error:  # a broken bundle must not take the others down
-            log.error("skipping bundle %s: %s", directory.name, error)
-            self.failures[directory.name] = str(error)
+            self._models.pop(directory.name, None)
+            self._skip(directory.name, error)
             if compiled is not None:
                 compiled.close()  # its batching threads would hold its weights for the process's life
             return
-        self._models[compiled.bundle.name] = served
         log.info("loaded model %s on %s in %.1f s", compiled.bundle.name, self.device, time.perf_counter() - began)
 
     @property
-    def ready(self) -> bool:
-        """True once every bundle has been loaded (or skipped) and warmed up."""
-        return self._ready.is_set()
+    def serving(self) -> bool:
+        """True once a model answers requests (the first bundle's encode and decode are warm), or every
+        bundle has been tried: what /readyz reports."""
+        return self._serving.is_set()
+
+    @property
+    def loaded(self) -> bool:
+        """True once every bundle has been loaded and warmed up, or skipped."""
+        return self._loaded.is_set()
+
+    @property
+    def loading(self) -> list[str]:
+        """The bundles still to be served, in the order they will be."""
+        return list(self._loading)
 
     @property
     def names(self) -> list[str]:
         return list(self._models)
 
     def unloaded(self) -> str | None:
-        """Once loaded: what keeps this server from serving every bundle it was given, for a 503 (the
+        """Once serving: what keeps this server from serving every bundle it was given, for a 503 (the
         bundles' names only: why, with paths and errors, is in the log); None when nothing does."""
         if self.failures:
             return f"bundle(s) could not be loaded: {', '.join(self.failures)} (the server log says why)"
@@ -103,12 +145,14 @@ class Engine:
         return None
 
     def model(self, name: str) -> ServedModel:
-        """The served model called `name`; ModelNotLoaded for a bundle that failed, else UnknownModel
-        listing the ones there are."""
+        """The served model called `name`; ModelNotLoaded for a bundle that failed, ModelLoading for one
+        still loading, else UnknownModel listing the ones there are."""
         try:
             return self._models[name]
         except KeyError:
             if name in self.failures:
                 raise ModelNotLoaded(f"model {name!r} could not be loaded (the server log says why)") from None
+            if name in self._loading:
+                raise ModelLoading(f"model {name!r} is still loading; retry in a few seconds") from None
             available = ", ".join(self._models) or "none loaded"
             raise UnknownModel(f"unknown model {name!r}; available: {available}") from None

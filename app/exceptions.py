@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
+LOADING_RETRY_SECONDS = 5  # about the time a model takes to load and warm up here: how long a client should wait
+
 
 class ServiceError(ValueError):
     """A request the service cannot serve."""
@@ -70,6 +72,17 @@ class Overloaded(ServiceError):
     @property
     def headers(self) -> dict[str, str] | None:
         return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class ModelLoading(ServiceError, LookupError):
+    """A bundle of the server's that another model is still loading ahead of: it answers in a few
+    seconds (sent with Retry-After)."""
+
+    status = 503
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(LOADING_RETRY_SECONDS)}
 
 
 class ModelNotLoaded(ServiceError, LookupError):

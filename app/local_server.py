@@ -5,6 +5,7 @@ and the headless Chromium both drive it with.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -51,21 +52,22 @@ def status(request: str | urllib.request.Request, timeout: float = 5) -> int | N
         return None
 
 
-def start_server(
-    log_path: Path, bundles: Path | None = None, timeout: float = 300, port: int | None = None
-) -> tuple[subprocess.Popen, str]:
-    """A fresh `iwae serve` (its output in `log_path`) on `port` (a free one by default) and its root
-    URL, once /readyz says 200. Raises ServerFailed (after stopping it) when it dies or is not ready
-    within `timeout` seconds."""
-    port = port or free_port()
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning"] + (["--bundles", str(bundles)] if bundles else [])
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+def is_ready(url: str, every_model: bool = True) -> bool:
+    """/readyz at `url` says 200 (a model serves) and, with every_model, that none is still loading."""
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=5) as response:
+            return not every_model or not json.load(response)["loading"]
+    except OSError:  # nothing answers yet, or 503 (urllib's HTTPError is an OSError)
+        return False
+
+
+def wait_until_ready(
+    server: subprocess.Popen, url: str, log_path: Path, timeout: float = 300, every_model: bool = True
+) -> None:
+    """Returns once the server at `url` is_ready; raises ServerFailed (after stopping it) when it dies or
+    is not ready within `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while status(f"{url}/readyz") != 200:
+    while not is_ready(url, every_model):
         failure = None
         if server.poll() is not None:
             failure = f"the server exited with code {server.returncode}"
@@ -75,6 +77,26 @@ def start_server(
             stop_server(server)
             raise ServerFailed(f"{failure}:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.25)
+
+
+def start_server(
+    log_path: Path,
+    bundles: Path | None = None,
+    timeout: float = 300,
+    port: int | None = None,
+    every_model: bool = True,
+) -> tuple[subprocess.Popen, str]:
+    """A fresh `iwae serve` (its output in `log_path`) on `port` (a free one by default) and its root
+    URL, once it is ready: every model served (or, without every_model, the first). Raises
+    ServerFailed (after stopping it) when it dies or is not ready within `timeout` seconds."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning"] + (["--bundles", str(bundles)] if bundles else [])
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_ready(server, url, log_path, timeout, every_model)
     return server, url
 
 

@@ -33,15 +33,19 @@ attribute vectors, and sample. Images come back as PNG data URLs. Errors are `{"
 """
 
 
-def load_and_freeze(engine: Engine, warm_up: bool) -> None:
-    """Loads every model, then moves every object alive (TensorFlow, Keras, the models: millions of
-    them) into the garbage collector's permanent generation. Unfrozen, every full collection walked them
-    all, about 180 ms holding the GIL and so the event loop, several times a second under load: the
-    cause of a p99 near 250 ms on every route that decodes (measured with a loop-lag probe and
-    gc.callbacks). Frozen, a collection scans only what requests create."""
-    engine.load(warm_up)
+def freeze_what_is_alive() -> None:
+    """Moves every object alive (TensorFlow, Keras, the models: millions of them) into the garbage
+    collector's permanent generation. Unfrozen, every full collection walked them all, about 180 ms
+    holding the GIL and so the event loop, several times a second under load: the cause of a p99 near
+    250 ms on every route that decodes (measured with a loop-lag probe and gc.callbacks). Frozen, a
+    collection scans only what requests create."""
     gc.collect()
     gc.freeze()
+
+
+def load_and_freeze(engine: Engine, warm_up: bool) -> None:
+    """Loads every model, freezing what each leaves alive as soon as it serves."""
+    engine.load(warm_up, after_each=freeze_what_is_alive)
 
 
 def _mount_files(app: FastAPI, settings: Settings) -> None:
@@ -82,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         engine = Engine(settings.bundles_dir, metrics.observe_inference, limits, queueing, batches=batches)
         app.state.engine = engine
-        if settings.load_in_background:  # /healthz answers at once; /readyz is 503 until loaded
+        if settings.load_in_background:  # /healthz answers at once; /readyz is 503 until the first model serves
             threading.Thread(
                 target=load_and_freeze, args=(engine, settings.warm_up), name="load-models", daemon=True
             ).start()

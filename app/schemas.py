@@ -65,6 +65,14 @@ class Status(BaseModel):
     models: list[str] = Field(default_factory=list, description="models being served", examples=[["digits"]])
 
 
+class Readiness(Status):
+    loading: list[str] = Field(
+        default_factory=list,
+        description="models still loading behind the served ones (each answers 503 with Retry-After until it serves)",
+        examples=[["faces"]],
+    )
+
+
 # ---- /models ----
 
 

@@ -22,7 +22,7 @@ from queue import Queue
 import httpx
 import numpy as np
 
-from app.local_server import ServerFailed, local_server
+from app.local_server import ServerFailed, start_server, stop_server, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,6 +129,23 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
 
 
+def start_and_time(stack: contextlib.ExitStack, bundles: Path | None, timeout: float) -> str:
+    """Starts `iwae serve` (stopped when `stack` closes) and prints how long it took to be ready (/readyz
+    200: the first model serves) and to serve every model; returns its URL."""
+    began = time.perf_counter()
+    log_path = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log"
+    try:
+        server, url = start_server(log_path, bundles, timeout, every_model=False)
+        stack.callback(stop_server, server)
+        ready = time.perf_counter() - began
+        wait_until_ready(server, url, log_path, timeout)
+    except ServerFailed as failure:
+        raise SystemExit(str(failure)) from None
+    print(f"server ready in {ready:.1f} s, every model served in {time.perf_counter() - began:.1f} s, at {url}")
+    print(f"(log: {log_path})")
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=100, help="requests per endpoint")
@@ -144,13 +161,7 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         url = args.url
         if url is None:
-            began = time.perf_counter()
-            log_path = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log"
-            try:
-                url = stack.enter_context(local_server(log_path, args.bundles, args.startup_timeout))
-            except ServerFailed as failure:
-                raise SystemExit(str(failure)) from None
-            print(f"server ready in {time.perf_counter() - began:.1f} s at {url} (log: {log_path})")
+            url = start_and_time(stack, args.bundles, args.startup_timeout)
         models = httpx.get(f"{url}/models", timeout=30).json()
         model = next(m for m in models if args.model in (None, m["name"]))
         print(

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.deps import LOADING_RETRY_SECONDS
-from app.schemas import Message, Status
+from app.exceptions import LOADING_RETRY_SECONDS
+from app.schemas import Message, Readiness, Status
 
 router = APIRouter(tags=["operations"])
 
@@ -20,12 +20,15 @@ async def healthz() -> Status:
 
 
 @router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or a bundle failed to load"}})
-async def readyz(request: Request) -> Status:
-    """200 once every bundle is loaded and warm; 503 before (with Retry-After), and for good when a bundle
-    could not be loaded: a replica that cannot serve every model it was given must not take traffic (a
-    rolling update with a broken bundle stalls, and the old replicas keep serving)."""
+async def readyz(request: Request) -> Readiness:
+    """200 once the first model serves, listing the models served and those still loading behind it
+    (each of those answers 503 with Retry-After until it serves); 503 before (with Retry-After), and
+    for good when a bundle could not be loaded: a replica that cannot serve every model it was given
+    must not take traffic (a rolling update with a broken bundle stalls, and the old replicas keep
+    serving). A corrupted bundle is refused before any model serves; one whose weights fail to load
+    turns a ready replica unready when it does (the Deployment's minReadySeconds waits for that)."""
     engine = getattr(request.app.state, "engine", None)
-    if engine is None or not engine.ready:
+    if engine is None or not engine.serving:
         return JSONResponse(
             {"detail": "the models are still loading"},
             status_code=503,
@@ -33,7 +36,7 @@ async def readyz(request: Request) -> Status:
         )
     if (unloaded := engine.unloaded()) is not None:
         return JSONResponse({"detail": unloaded}, status_code=503)
-    return Status(status="ready", models=engine.names)
+    return Readiness(status="ready", models=engine.names, loading=engine.loading)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from fastapi.responses import FileResponse, Response
 
-from app.deps import EngineDep
+from app.deps import EngineDep, LoadedEngineDep
 from app.engine import Engine
 from app.errors import ERROR_RESPONSES
 from app.schemas import AttributeInfo, AttributeVectors, BrowserDecoder, ModelSummary
@@ -56,8 +56,9 @@ def summaries(engine: Engine) -> list[ModelSummary]:
 
 
 @router.get("/models")
-def list_models(engine: EngineDep) -> list[ModelSummary]:
-    """List the served models: image shape, latent size, attribute vectors, evaluation report, device."""
+def list_models(engine: LoadedEngineDep) -> list[ModelSummary]:
+    """List the served models: image shape, latent size, attribute vectors, evaluation report, device
+    (503 with Retry-After while a model is still loading: the list describes them all)."""
     return summaries(engine)
 
 

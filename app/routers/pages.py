@@ -14,8 +14,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
-    """The demo page; `models` is empty while the models are loading."""
+    """The demo page; `models` is empty while any model is loading (the page then asks /models until it answers)."""
     engine = getattr(request.app.state, "engine", None)
-    models = [m.model_dump() for m in summaries(engine)] if engine is not None and engine.ready else []
+    models = [m.model_dump() for m in summaries(engine)] if engine is not None and engine.loaded else []
     context = {"models": models, "onnx_runtime": request.app.state.onnx_runtime}
     return request.app.state.templates.TemplateResponse(request, "index.html", context)

@@ -69,14 +69,14 @@ def make_bundles(root: Path) -> Path:
     return root
 
 
-def with_a_broken_bundle(bundles: Path, root: Path) -> Path:
-    """root holding the bundles of `bundles` (linked) and root/broken: a copy of digits whose weights
+def with_a_broken_bundle(bundles: Path, root: Path, name: str = "broken") -> Path:
+    """root holding the bundles of `bundles` (linked) and root/<name>: a copy of digits whose weights
     were altered, which loading refuses."""
     import shutil
 
     for bundle in bundles.iterdir():
         (root / bundle.name).symlink_to(bundle, target_is_directory=True)
-    broken = Path(shutil.copytree(bundles / "digits", root / "broken"))
+    broken = Path(shutil.copytree(bundles / "digits", root / name))
     weights = bytearray((broken / "weights.safetensors").read_bytes())
     weights[-1] ^= 0xFF
     (broken / "weights.safetensors").write_bytes(bytes(weights))

@@ -229,7 +229,7 @@ def test_too_many_posterior_samples_or_importance_samples_are_422(client, digit_
 
 
 class Exploding:
-    ready = True
+    serving = True
 
     def __getattr__(self, name):
         raise RuntimeError("boom")

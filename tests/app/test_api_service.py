@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 
 from fastapi.testclient import TestClient
@@ -42,7 +43,7 @@ def test_each_model_says_which_weights_its_latents_belong_to(client, bundles_dir
 
 def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
     class OneModel:
-        ready = True
+        serving = loaded = True
         names = []
 
     app = create_app(settings.model_copy(update={"bundles_dir": tmp_path}))
@@ -53,7 +54,7 @@ def test_the_engine_is_a_dependency_tests_can_replace(settings, tmp_path):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok", "models": []}
-    assert client.get("/readyz").json() == {"status": "ready", "models": ["digits", "faces"]}
+    assert client.get("/readyz").json() == {"status": "ready", "models": ["digits", "faces"], "loading": []}
 
 
 def test_a_server_that_could_not_load_a_bundle_is_alive_but_never_ready(settings, bundles_with_a_broken_one):
@@ -95,26 +96,63 @@ def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
         assert response.status_code == 503 and "no model bundle was found" in response.json()["detail"]
 
 
-def test_a_bundle_that_fails_to_warm_up_is_skipped_and_its_threads_end(bundles_dir, monkeypatch):
+def test_a_bundle_that_fails_to_warm_up_after_serving_is_dropped_and_its_threads_end(bundles_dir, monkeypatch):
     from app.compiled import CompiledModel
     from app.engine import Engine
 
-    warm_up, dropped = CompiledModel.warm_up, []
+    warm_up_uploads, dropped = CompiledModel.warm_up_uploads, []
 
     def failing_for_faces(self):
         if self.bundle.name == "faces":
             dropped.append(self)
             raise RuntimeError("out of memory")
-        warm_up(self)
+        warm_up_uploads(self)
 
-    monkeypatch.setattr(CompiledModel, "warm_up", failing_for_faces)
+    monkeypatch.setattr(CompiledModel, "warm_up_uploads", failing_for_faces)
     engine = Engine(bundles_dir)
     engine.load(warm_up=True)
     assert engine.names == ["digits"] and engine.failures["faces"] == "out of memory"
+    assert engine.unloaded() == "bundle(s) could not be loaded: faces (the server log says why)"
     workers = [batcher._worker for batcher in dropped[0]._batchers.values()]
     assert not any(worker.is_alive() for worker in workers), "the skipped model's batching threads still run"
     digits = engine.model("digits").compiled
     assert all(batcher._worker.is_alive() for batcher in digits._batchers.values())
+
+
+def test_ready_once_the_first_model_serves_while_the_next_loads(bundles_dir, monkeypatch):
+    """/readyz says 200 as soon as digits serves; faces, loading behind it, answers 503 with Retry-After
+    until it serves, and /models (which describes every model) waits for it too."""
+    from app.compiled import CompiledModel
+
+    held, release = threading.Event(), threading.Event()
+    warm_up_batched = CompiledModel.warm_up_batched
+
+    def faces_held(self):
+        if self.bundle.name == "faces":
+            held.set()
+            assert release.wait(60), "never released"
+        warm_up_batched(self)
+
+    monkeypatch.setattr(CompiledModel, "warm_up_batched", faces_held)
+    with TestClient(create_app(Settings(bundles_dir=bundles_dir, load_in_background=True))) as client:
+        try:
+            assert held.wait(60), "faces never began to warm up"
+            assert client.get("/readyz").json() == {"status": "ready", "models": ["digits"], "loading": ["faces"]}
+            assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * 4]}).status_code == 200
+            waiting = client.post("/decode", json={"model": "faces", "latents": [[0.0] * 3]})
+            assert waiting.status_code == 503 and waiting.headers["retry-after"] == "5"
+            assert waiting.json()["detail"] == "model 'faces' is still loading; retry in a few seconds"
+            models = client.get("/models")
+            assert models.status_code == 503 and models.headers["retry-after"] == "5"
+            assert "still loading faces" in models.json()["detail"]
+        finally:
+            release.set()
+        deadline = time.monotonic() + 60
+        while client.get("/readyz").json()["loading"]:
+            assert time.monotonic() < deadline, "faces never served"
+            time.sleep(0.05)
+        assert client.post("/decode", json={"model": "faces", "latents": [[0.0] * 3]}).status_code == 200
+        assert [m["name"] for m in client.get("/models").json()] == ["digits", "faces"]
 
 
 def test_background_loading_answers_at_once_and_becomes_ready(bundles_dir):
@@ -122,7 +160,7 @@ def test_background_loading_answers_at_once_and_becomes_ready(bundles_dir):
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
         deadline = time.monotonic() + 60
-        while client.get("/readyz").status_code != 200:
+        while client.get("/readyz").status_code != 200 or client.get("/readyz").json()["loading"]:
             assert time.monotonic() < deadline, "not ready within 60 s"
             time.sleep(0.1)
         assert client.get("/readyz").json()["models"] == ["digits", "faces"]

@@ -93,8 +93,12 @@ def test_the_fleet_is_wired_to_the_service_and_to_itself(client):
     assert container["ports"][0]["containerPort"] == 8000  # the Dockerfile's EXPOSE and CMD
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):  # the paths the service answers
         assert client.get(container[probe]["httpGet"]["path"]).status_code == 200
-    startup = container["startupProbe"]
+    startup, readiness = container["startupProbe"], container["readinessProbe"]
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 10 * STARTUP_SECONDS_MEASURED
+    # Ready once the first model serves: a bundle failing behind it must turn the replica unready before
+    # the rollout counts it (the rest loads in less than the whole start-up took).
+    detection = readiness["periodSeconds"] * readiness["failureThreshold"]
+    assert manifests["Deployment"]["spec"]["minReadySeconds"] >= STARTUP_SECONDS_MEASURED + detection
     assert (
         pod["spec"]["securityContext"]["runAsUser"] == 10001 and container["securityContext"]["readOnlyRootFilesystem"]
     )

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from app_fixtures import decode_data_url, digit_drawing, encode_image, encode_with_bounds
 
-from app.local_server import free_port
+from app.local_server import free_port, is_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "docker"
@@ -76,7 +76,7 @@ class Container:
 
 @pytest.fixture(scope="module")
 def container(image: str) -> Container:
-    """The image running as a deployment runs it, once its HEALTHCHECK reports healthy."""
+    """The image running as a deployment runs it, once its HEALTHCHECK reports healthy and it serves every model."""
     name, port = f"iwae-docker-test-{os.getpid()}", free_port()
     started = time.monotonic()
     docker(
@@ -94,8 +94,14 @@ def container(image: str) -> Container:
             assert time.monotonic() < deadline, f"not healthy after {READY_TIMEOUT_S} s"
             time.sleep(1)
         assert state["Running"], "the container exited:\n" + docker("logs", name, check=False).stderr[-3000:]
-        print(f"\n{name} healthy {time.monotonic() - started:.0f} s after docker run")
-        yield Container(name, f"http://127.0.0.1:{port}")
+        healthy = time.monotonic() - started
+        url = f"http://127.0.0.1:{port}"
+        while not is_ready(url, every_model=True):  # healthy once the first model serves; the tests use them all
+            assert time.monotonic() < deadline, f"not every model served after {READY_TIMEOUT_S} s"
+            time.sleep(0.5)
+        served = time.monotonic() - started
+        print(f"\n{name} healthy {healthy:.0f} s after docker run, every model served after {served:.0f} s")
+        yield Container(name, url)
     finally:
         docker("rm", "--force", name, check=False)
 
