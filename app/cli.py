@@ -15,7 +15,13 @@ from model.cli import add_model_commands
 
 
 def _serve(args: argparse.Namespace) -> None:
+    import gc
     import signal
+
+    # Off until the first model has loaded (app/main.py freezes what is alive then and turns it back on):
+    # importing TensorFlow and building a model make millions of objects, and walking them again and
+    # again cost about 1 s of the 10 s to the first ready answer here.
+    gc.disable()
 
     import uvicorn
 

@@ -38,14 +38,20 @@ def freeze_what_is_alive() -> None:
     collector's permanent generation. Unfrozen, every full collection walked them all, about 180 ms
     holding the GIL and so the event loop, several times a second under load: the cause of a p99 near
     250 ms on every route that decodes (measured with a loop-lag probe and gc.callbacks). Frozen, a
-    collection scans only what requests create."""
+    collection scans only what requests create. Then turns the collector on: `iwae serve` starts with it
+    off."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def load_and_freeze(engine: Engine, warm_up: bool) -> None:
-    """Loads every model, freezing what each leaves alive as soon as it serves."""
-    engine.load(warm_up, after_each=freeze_what_is_alive)
+    """Loads every model, freezing what each leaves alive once it has loaded; the collector is on
+    afterwards whatever happened (no bundle at all, or every one failing)."""
+    try:
+        engine.load(warm_up, after_each=freeze_what_is_alive)
+    finally:
+        gc.enable()
 
 
 def _mount_files(app: FastAPI, settings: Settings) -> None:

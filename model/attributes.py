@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit, log_expit, log_softmax, softmax
 
 log = logging.getLogger(__name__)
@@ -62,6 +61,10 @@ def mean_difference(
 def _minimise(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray, what: str) -> np.ndarray:
     """L-BFGS from `start` on an objective that returns (loss, gradient). A fit that stops before converging
     is still used (it is the best point found), with a warning naming `what`."""
+    # Imported here, not at the top: the server imports this module to read the shipped vectors, and
+    # scipy.optimize's 0.2 s would be on the way to its first ready answer (it fits nothing).
+    from scipy.optimize import minimize
+
     fit = minimize(objective, start, jac=True, method="L-BFGS-B")
     if not fit.success:
         log.warning("%s stopped before converging: %s", what, fit.message)

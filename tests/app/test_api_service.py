@@ -79,6 +79,17 @@ def test_what_loading_leaves_alive_is_frozen_out_of_garbage_collection(settings)
         assert gc.get_freeze_count() > 0
 
 
+def test_the_collector_iwae_serve_turns_off_for_the_start_is_on_once_loaded(settings, tmp_path):
+    for bundles in (settings.bundles_dir, tmp_path):  # the shipped-like bundles, and none at all
+        gc.disable()
+        try:
+            with TestClient(create_app(settings.model_copy(update={"bundles_dir": bundles}))) as client:
+                client.get("/readyz")
+                assert gc.isenabled()
+        finally:
+            gc.enable()
+
+
 def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
     app = create_app(settings.model_copy(update={"bundles_dir": tmp_path}))
     unstarted = TestClient(app)  # no `with`: the lifespan has not run
