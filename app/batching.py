@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import anyio
 import numpy as np
 
-from app.exceptions import Overloaded
+from app.exceptions import ModelNotLoaded, Overloaded
 
 Operation = Callable[[np.ndarray], list[np.ndarray]]  # rows (N, …) → outputs, each (N, …)
 
@@ -75,6 +75,7 @@ class MicroBatcher:
         self.observer = observer or BatchObserver()
         self._waiting: queue.Queue[_Request] = queue.Queue(maxsize=max_queue)
         self._closed = False
+        self._closing = threading.Lock()  # no request queued after close() has queued the worker's stop
         self._worker = threading.Thread(target=self._serve, name=f"batch-{name}", daemon=True)
         self._worker.start()
 
@@ -83,16 +84,18 @@ class MicroBatcher:
 
     def submit(self, rows: np.ndarray) -> Future:
         """Queues rows and returns at once: the future of their outputs, for a caller that waits without
-        holding a thread (asyncio.wrap_future). Overloaded, at once, when the queue is full."""
-        if self._closed:
-            raise RuntimeError(f"{self.name} is closed")
+        holding a thread (asyncio.wrap_future). Overloaded, at once, when the queue is full; ModelNotLoaded
+        once closed (its model was dropped)."""
         request = _Request(rows)
-        self.observer.depth(self.name, self._waiting.qsize())
-        try:
-            self._waiting.put_nowait(request)
-        except queue.Full:
-            self.observer.shed(self.name)
-            raise Overloaded(f"the server is busy ({self.name}): try again in a moment") from None
+        with self._closing:
+            if self._closed:
+                raise ModelNotLoaded(f"{self.name} stopped: its model could not be loaded (the server log says why)")
+            self.observer.depth(self.name, self._waiting.qsize())
+            try:
+                self._waiting.put_nowait(request)
+            except queue.Full:
+                self.observer.shed(self.name)
+                raise Overloaded(f"the server is busy ({self.name}): try again in a moment") from None
         return request.answer
 
     def _gather(self) -> list[_Request]:
@@ -115,8 +118,9 @@ class MicroBatcher:
         """Refuses new requests, answers those already waiting, and ends the worker thread (waiting up
         to `timeout` for it): for a model that is dropped (a bundle whose warm-up failed), whose thread
         would otherwise keep it alive through the collection that follows loading."""
-        self._closed = True
-        self._waiting.put(_STOP)  # waits for room, which the worker makes as it answers
+        with self._closing:
+            self._closed = True
+        self._waiting.put(_STOP)  # waits for room, which the worker makes as it answers; behind every request
         self._worker.join(timeout)
 
     def _serve(self) -> None:

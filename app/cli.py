@@ -20,26 +20,28 @@ def _serve(args: argparse.Namespace) -> None:
 
     # Off until the first model has loaded (app/main.py freezes what is alive then and turns it back on):
     # importing TensorFlow and building a model make millions of objects, and walking them again and
-    # again cost about 1 s of the 10 s to the first ready answer here.
+    # again cost about 1 s of the 10 s to the first ready answer here. On whatever way out, back on.
     gc.disable()
+    try:
+        import uvicorn
 
-    import uvicorn
+        from app.config import Settings
+        from app.main import create_app
 
-    from app.config import Settings
-    from app.main import create_app
-
-    overrides = {"bundles_dir": args.bundles} if args.bundles else {}
-    # Uvicorn turns SIGTERM into a graceful shutdown (stop accepting, finish every request in flight),
-    # then raises the signal again for the handler it found at start. That handler is this no-op, so
-    # a drained server exits 0: a container runtime or Kubernetes reads 143 (killed) as a crash.
-    signal.signal(signal.SIGTERM, lambda signum, frame: None)
-    uvicorn.run(
-        create_app(Settings(**overrides)),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
+        overrides = {"bundles_dir": args.bundles} if args.bundles else {}
+        # Uvicorn turns SIGTERM into a graceful shutdown (stop accepting, finish every request in flight),
+        # then raises the signal again for the handler it found at start. That handler is this no-op, so
+        # a drained server exits 0: a container runtime or Kubernetes reads 143 (killed) as a crash.
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        uvicorn.run(
+            create_app(Settings(**overrides)),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.access_log,
+        )
+    finally:
+        gc.enable()
 
 
 def main(argv: list[str] | None = None) -> None:

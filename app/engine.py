@@ -47,9 +47,10 @@ class Engine:
         self.threads = ThreadPoolGate(self.queueing.thread_queue, batches or BatchObserver())
         self.failures: dict[str, str] = {}  # bundle name → why it was skipped
         self._models: dict[str, ServedModel] = {}
-        self._loading: tuple[str, ...] = ()  # bundles not yet served nor skipped, replaced whole (read by requests)
+        # Bundles not yet loaded and warm nor skipped, in load order; replaced whole, never mutated (requests
+        # read it). It only shrinks once set, so once serving, an empty one means every bundle was tried.
+        self._loading: tuple[str, ...] = ()
         self._serving = threading.Event()  # a model answers (or every bundle was tried)
-        self._loaded = threading.Event()  # every bundle served or skipped
 
     def load(self, warm_up: bool = True, after_each: Callable[[], None] | None = None) -> None:
         """Loads every bundle below bundles_dir in name order. A bundle whose files disagree with its
@@ -70,13 +71,12 @@ class Engine:
             self._loading = tuple(directory.name for directory in intact)
             for directory in intact:
                 self._load_one(directory, warm_up)
-                self._loading = self._loading[1:]
                 if after_each is not None:
                     after_each()
+                self._loading = self._loading[1:]
         finally:
             self._loading = ()
             self._serving.set()
-            self._loaded.set()
         skipped = f"; skipped: {', '.join(self.failures)}" if self.failures else ""
         log.info("loaded: %d model(s) on %s (%s)%s", len(self._models), self.device, ", ".join(self._models), skipped)
 
@@ -124,11 +124,12 @@ class Engine:
     @property
     def loaded(self) -> bool:
         """True once every bundle has been loaded and warmed up, or skipped."""
-        return self._loaded.is_set()
+        return self._serving.is_set() and not self._loading
 
     @property
     def loading(self) -> list[str]:
-        """The bundles still to be served, in the order they will be."""
+        """The bundles not yet loaded and warm, in the order they will be: one not among `names` yet
+        answers ModelLoading; one that is already serves, warming its upload functions."""
         return list(self._loading)
 
     @property

@@ -62,10 +62,21 @@ class Metrics:
         )
 
 
+def route_template(scope: Scope) -> str:
+    """The template of the route a request matched (e.g. /models/{name}/vectors); for one a middleware
+    refused before routing (413 for a body over its limit), its path when the API documents it (every
+    route a body is sent to has a fixed path); "unmatched" otherwise."""
+    route = scope.get("route")
+    if route is not None:
+        return route.path
+    app = scope.get("app")
+    documented = app.openapi()["paths"] if hasattr(app, "openapi") else {}  # built once, then cached
+    return scope["path"] if scope["path"] in documented else "unmatched"
+
+
 class MetricsMiddleware:
     """Counts and times every HTTP request under its route template (e.g. /encode), never its raw path,
-    so the label set stays small; requests that match no route count as "unmatched", as do those a
-    middleware refuses before routing (413 for a body over its limit: the status says which)."""
+    so the label set stays small; requests that match no route count as "unmatched"."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -87,6 +98,6 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = route_template(scope)
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - began)

@@ -68,7 +68,8 @@ class Status(BaseModel):
 class Readiness(Status):
     loading: list[str] = Field(
         default_factory=list,
-        description="models still loading behind the served ones (each answers 503 with Retry-After until it serves)",
+        description="bundles not yet loaded and warm: one not among `models` answers 503 with Retry-After until it "
+        "serves; one that is serves while its upload functions warm",
         examples=[["faces"]],
     )
 

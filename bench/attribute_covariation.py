@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         classifier = load_or_train_classifier("celeba", args.cache)
         unseen = load_celeba_softer(args.data_dir)
         probs = classifier.predict(unseen.images, batch_size=500, verbose=0)
-        judge = judge_view(probs, unseen.labels > 0, calibrated_thresholds(classifier, args.cache))
+        judge = judge_view(probs, unseen.labels > 0, calibrated_thresholds(classifier, args.cache, unseen, probs))
     text = report(faces.labels > 0, faces.label_names, args.split, judge)
     print(text)
     if args.save:

@@ -581,9 +581,11 @@ def load_or_train_classifier(dataset: str, cache: Path, seed: int = 0):
     return classifier
 
 
-def calibrated_thresholds(classifier, cache: Path) -> np.ndarray:
+def calibrated_thresholds(classifier, cache: Path, held_out=None, probs: np.ndarray | None = None) -> np.ndarray:
     """One decision threshold per face attribute (false_positive_threshold) on the softer training faces the
-    classifier was not trained on (model.data.load_celeba_softer), cached beside its weights."""
+    classifier was not trained on (model.data.load_celeba_softer), cached beside its weights. A caller that
+    already has those faces (`held_out`) and the classifier's probabilities on them (`probs`) passes them
+    instead of having them loaded and predicted again (30 s here)."""
     import json
 
     from model.data import load_celeba_softer
@@ -592,8 +594,9 @@ def calibrated_thresholds(classifier, cache: Path) -> np.ndarray:
     cached = json.loads(path.read_text()) if path.exists() else {}
     if cached.get("false_positive_rate") == FALSE_POSITIVE_RATE:
         return np.asarray(cached["thresholds"])
-    held_out = load_celeba_softer()
-    probs = classifier.predict(held_out.images, batch_size=500, verbose=0)
+    if held_out is None or probs is None:
+        held_out = load_celeba_softer()
+        probs = classifier.predict(held_out.images, batch_size=500, verbose=0)
     thresholds = [false_positive_threshold(probs[:, a], held_out.labels[:, a] > 0) for a in range(probs.shape[1])]
     path.write_text(
         json.dumps(

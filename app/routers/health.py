@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -20,23 +22,31 @@ async def healthz() -> Status:
 
 
 @router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or a bundle failed to load"}})
-async def readyz(request: Request) -> Readiness:
-    """200 once the first model serves, listing the models served and those still loading behind it
-    (each of those answers 503 with Retry-After until it serves); 503 before (with Retry-After), and
-    for good when a bundle could not be loaded: a replica that cannot serve every model it was given
-    must not take traffic (a rolling update with a broken bundle stalls, and the old replicas keep
-    serving). A corrupted bundle is refused before any model serves; one whose weights fail to load
-    turns a ready replica unready when it does (the Deployment's minReadySeconds waits for that)."""
+async def readyz(
+    request: Request,
+    every_model: Annotated[
+        bool, Query(description="200 only once every model is loaded and warm, not as soon as the first serves")
+    ] = False,
+) -> Readiness:
+    """200 once the first model serves (with `every_model`, once all do), listing the models served and
+    the bundles still loading (a model not yet served answers 503 with Retry-After); 503 before (with
+    Retry-After), and for good when a bundle could not be loaded: a replica that cannot serve every
+    model it was given must not take traffic. A corrupted bundle is refused before any model serves;
+    one whose weights fail to load turns a ready replica unready when it does."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None or not engine.serving:
-        return JSONResponse(
-            {"detail": "the models are still loading"},
-            status_code=503,
-            headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
-        )
+        return still_loading("the models")
     if (unloaded := engine.unloaded()) is not None:
         return JSONResponse({"detail": unloaded}, status_code=503)
+    if every_model and not engine.loaded:
+        return still_loading(", ".join(engine.loading))
     return Readiness(status="ready", models=engine.names, loading=engine.loading)
+
+
+def still_loading(what: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"still loading {what}"}, status_code=503, headers={"Retry-After": str(LOADING_RETRY_SECONDS)}
+    )
 
 
 @router.get(

@@ -72,6 +72,10 @@ def test_a_body_over_the_request_limit_is_413_before_it_is_read(settings, digit_
         streamed = client.post("/decode", content=chunks(), headers={"content-type": "application/json"})
         assert_error(streamed, 413, "request body is larger")
         assert streamed.headers["connection"] == "close"  # a client streaming on is cut off, not read
+        # Refused before routing, still counted under the route they were sent to.
+        counted = client.get("/metrics").text
+        assert 'method="POST",route="/encode",status="413"} 1.0' in counted
+        assert 'method="POST",route="/decode",status="413"} 2.0' in counted
 
 
 def test_uploads_beyond_the_concurrent_limit_wait_then_get_503_before_their_body_is_read(

@@ -130,40 +130,75 @@ def test_a_bundle_that_fails_to_warm_up_after_serving_is_dropped_and_its_threads
     assert all(batcher._worker.is_alive() for batcher in digits._batchers.values())
 
 
+class HeldWarmUps:
+    """Holds chosen warm-up stages (model, "batched" or "uploads") until released, saying when each began."""
+
+    def __init__(self, monkeypatch, *stages: tuple[str, str]):
+        from app.compiled import CompiledModel
+
+        self.began = {stage: threading.Event() for stage in stages}
+        self.released = {stage: threading.Event() for stage in stages}
+        for name in ("batched", "uploads"):
+            warm_up = getattr(CompiledModel, f"warm_up_{name}")
+            monkeypatch.setattr(CompiledModel, f"warm_up_{name}", self._held(name, warm_up))
+
+    def _held(self, stage_name, warm_up):
+        def held(compiled):
+            stage = (compiled.bundle.name, stage_name)
+            if stage in self.began:
+                self.began[stage].set()
+                assert self.released[stage].wait(60), f"{stage} never released"
+            warm_up(compiled)
+
+        return held
+
+    def reached(self, *stage: str) -> None:
+        assert self.began[stage].wait(60), f"{stage} never began"
+
+    def release(self, *stage: str) -> None:
+        self.released[stage].set()
+
+    def release_all(self) -> None:
+        for event in self.released.values():
+            event.set()
+
+
 def test_ready_once_the_first_model_serves_while_the_next_loads(bundles_dir, monkeypatch):
-    """/readyz says 200 as soon as digits serves; faces, loading behind it, answers 503 with Retry-After
-    until it serves, and /models (which describes every model) waits for it too."""
-    from app.compiled import CompiledModel
-
-    held, release = threading.Event(), threading.Event()
-    warm_up_batched = CompiledModel.warm_up_batched
-
-    def faces_held(self):
-        if self.bundle.name == "faces":
-            held.set()
-            assert release.wait(60), "never released"
-        warm_up_batched(self)
-
-    monkeypatch.setattr(CompiledModel, "warm_up_batched", faces_held)
-    with TestClient(create_app(Settings(bundles_dir=bundles_dir, load_in_background=True))) as client:
-        try:
-            assert held.wait(60), "faces never began to warm up"
-            assert client.get("/readyz").json() == {"status": "ready", "models": ["digits"], "loading": ["faces"]}
-            assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * 4]}).status_code == 200
-            waiting = client.post("/decode", json={"model": "faces", "latents": [[0.0] * 3]})
-            assert waiting.status_code == 503 and waiting.headers["retry-after"] == "5"
-            assert waiting.json()["detail"] == "model 'faces' is still loading; retry in a few seconds"
-            models = client.get("/models")
-            assert models.status_code == 503 and models.headers["retry-after"] == "5"
-            assert "still loading faces" in models.json()["detail"]
-        finally:
-            release.set()
-        deadline = time.monotonic() + 60
-        while client.get("/readyz").json()["loading"]:
-            assert time.monotonic() < deadline, "faces never served"
-            time.sleep(0.05)
-        assert client.post("/decode", json={"model": "faces", "latents": [[0.0] * 3]}).status_code == 200
-        assert [m["name"] for m in client.get("/models").json()] == ["digits", "faces"]
+    """/readyz says 200 as soon as digits' encode and decode are warm, before its upload functions; faces,
+    loading behind it, answers 503 with Retry-After until it serves, and /models (which describes every
+    model) and /readyz?every_model=true wait for it too. The collector `iwae serve` starts without is on
+    once the first model has loaded."""
+    held = HeldWarmUps(monkeypatch, ("digits", "uploads"), ("faces", "batched"))
+    gc.disable()
+    try:
+        with TestClient(create_app(Settings(bundles_dir=bundles_dir, load_in_background=True))) as client:
+            try:
+                held.reached("digits", "uploads")  # digits serves; its upload functions are not warm yet
+                ready = client.get("/readyz").json()
+                assert ready == {"status": "ready", "models": ["digits"], "loading": ["digits", "faces"]}
+                assert client.post("/decode", json={"model": "digits", "latents": [[0.0] * 4]}).status_code == 200
+                assert not gc.isenabled()
+                held.release("digits", "uploads")
+                held.reached("faces", "batched")
+                assert gc.isenabled()  # digits has loaded: frozen, and the collector on
+                assert client.get("/readyz").json() == {"status": "ready", "models": ["digits"], "loading": ["faces"]}
+                waiting = client.post("/decode", json={"model": "faces", "latents": [[0.0] * 3]})
+                assert waiting.status_code == 503 and waiting.headers["retry-after"] == "5"
+                assert waiting.json()["detail"] == "model 'faces' is still loading; retry in a few seconds"
+                for strict in (client.get("/models"), client.get("/readyz", params={"every_model": True})):
+                    assert strict.status_code == 503 and strict.headers["retry-after"] == "5"
+                    assert strict.json()["detail"].startswith("still loading faces")
+            finally:
+                held.release_all()
+            deadline = time.monotonic() + 60
+            while client.get("/readyz", params={"every_model": True}).status_code != 200:
+                assert time.monotonic() < deadline, "faces never served"
+                time.sleep(0.05)
+            assert client.get("/readyz").json()["loading"] == []
+            assert client.post("/decode", json={"model": "faces", "latents": [[0.0] * 3]}).status_code == 200
+            assert [m["name"] for m in client.get("/models").json()] == ["digits", "faces"]
+    finally:
+        gc.enable()
 
 
 def test_background_loading_answers_at_once_and_becomes_ready(bundles_dir):

@@ -12,7 +12,7 @@ import pytest
 from app_fixtures import DIGITS_LATENT, FACES_LATENT, encode_image
 
 from app.batching import BatchObserver, Lane, MicroBatcher
-from app.exceptions import Overloaded
+from app.exceptions import ModelNotLoaded, Overloaded
 
 
 def wait_until(condition, timeout: float = 10.0) -> None:
@@ -121,8 +121,9 @@ def test_close_answers_what_waits_then_ends_the_worker():
     assert not batcher._worker.is_alive()
     np.testing.assert_array_equal(running.result(timeout=10)[0], np.full((1, 2), 2.0))
     np.testing.assert_array_equal(waiting.result(timeout=10)[0], np.full((1, 2), 4.0))
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ModelNotLoaded, match="closing stopped: its model could not be loaded") as refused:
         batcher.submit(np.ones((1, 2)))
+    assert refused.value.status == 503  # the server's failure, not the client's
 
 
 def test_a_request_given_up_while_it_waits_is_dropped_and_the_batcher_keeps_serving():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,19 @@ def test_the_bundles_directory_comes_from_the_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("IWAE_BUNDLES_DIR", str(tmp_path))
     main(["serve"])
     assert calls[0].state.settings.bundles_dir == tmp_path
+
+
+def test_serve_starts_with_the_collector_off_and_leaves_it_on(monkeypatch):
+    """Off while TensorFlow is imported and the models load (the app turns it on once the first has
+    loaded), and on again whichever way serving ends: a failed start must not leave a process without it."""
+    seen = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.append(gc.isenabled()))
+    main(["serve"])
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setenv("IWAE_MAX_IMAGE_PIXELS", "100000000")  # a start that fails
+    with pytest.raises(ValidationError):
+        main(["serve"])
+    assert gc.isenabled()
 
 
 def test_limits_that_contradict_each_other_fail_at_start_up_naming_both(monkeypatch):

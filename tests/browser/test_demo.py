@@ -346,7 +346,7 @@ def test_a_drawing_made_while_a_shared_latent_decodes_stays_the_input(page: Page
     assert [e for e in shared.console.errors if "Failed to load resource" not in e] == []
 
 
-LOADING = {"status": 503, "headers": {"Retry-After": "0"}, "json": {"detail": "the models are still loading"}}
+LOADING = {"status": 503, "headers": {"Retry-After": "0"}, "json": {"detail": "still loading the models"}}
 
 
 def test_while_the_models_load_the_page_waits_as_the_server_asks_and_then_starts(page: Page):
