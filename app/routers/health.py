@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.errors import ERROR_RESPONSES
 from app.exceptions import LOADING_RETRY_SECONDS
 from app.schemas import Message, Readiness, Status
 
@@ -21,7 +22,13 @@ async def healthz() -> Status:
     return Status(status="ok")
 
 
-@router.get("/readyz", responses={503: {"model": Message, "description": "still loading, or a bundle failed to load"}})
+@router.get(
+    "/readyz",
+    responses={
+        422: ERROR_RESPONSES[422],
+        503: {"model": Message, "description": "still loading, or a bundle failed to load"},
+    },
+)
 async def readyz(
     request: Request,
     every_model: Annotated[

@@ -146,14 +146,14 @@ def test_attributes_for_encoded_data_with_class_and_binary_labels():
 
 
 def test_a_fit_that_stops_before_converging_is_used_with_a_warning(monkeypatch, caplog):
-    import model.attributes as attributes
+    import scipy.optimize
 
     def one_step(objective, start, **options):  # L-BFGS giving up after its first evaluation
         from scipy.optimize import OptimizeResult
 
         return OptimizeResult(x=start + 1.0, success=False, message="ABNORMAL: line search failed")
 
-    monkeypatch.setattr(attributes, "minimize", one_step)
+    monkeypatch.setattr(scipy.optimize, "minimize", one_step)  # model/attributes.py imports it when it fits
     latents, labels, _ = three_clusters(90)
     weights, biases = softmax_regression(latents, labels, 3)
     assert np.all(weights == 1.0) and np.all(biases == 1.0)  # the point it stopped at, not an exception
