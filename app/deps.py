@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request
 
 from app.config import Settings
 from app.engine import Engine
-from app.exceptions import LOADING_RETRY_SECONDS
+from app.exceptions import ModelLoading
 
 
 async def get_settings(request: Request) -> Settings:
@@ -24,11 +24,7 @@ async def get_engine(request: Request) -> Engine:
     behind the first is refused by the engine's lookup (ModelLoading, 503 with Retry-After)."""
     engine: Engine | None = getattr(request.app.state, "engine", None)
     if engine is None or not engine.serving:
-        raise HTTPException(
-            status_code=503,
-            detail="the models are still loading; retry in a few seconds (GET /readyz says when)",
-            headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
-        )
+        raise ModelLoading("the models are still loading; retry in a few seconds (GET /readyz says when)")
     if not engine.names:  # the server's failure, not the client's: no 404 "unknown model"
         raise HTTPException(status_code=503, detail=engine.unloaded())
     return engine
@@ -38,11 +34,8 @@ async def get_loaded_engine(engine: Annotated[Engine, Depends(get_engine)]) -> E
     """The engine once every bundle is loaded or skipped: for what describes them all (/models), which a
     client reads once and keeps."""
     if not engine.loaded:
-        raise HTTPException(
-            status_code=503,
-            detail=f"still loading {', '.join(engine.loading)}; retry in a few seconds (GET /readyz lists them)",
-            headers={"Retry-After": str(LOADING_RETRY_SECONDS)},
-        )
+        loading = ", ".join(engine.loading)
+        raise ModelLoading(f"still loading {loading}; retry in a few seconds (GET /readyz lists them)")
     return engine
 
 

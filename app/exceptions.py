@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-LOADING_RETRY_SECONDS = 5  # about the time a model takes to load and warm up here: how long a client should wait
-
 
 class ServiceError(ValueError):
     """A request the service cannot serve."""
@@ -63,26 +61,27 @@ class BrokenImage(ImageError):
     """A recognised format whose data is truncated or corrupted."""
 
 
-class Overloaded(ServiceError):
-    """More requests waiting than the service queues: come back shortly (sent with Retry-After)."""
+class RetryLater(ServiceError):
+    """Unavailable for a moment: 503 with Retry-After, the seconds after which asking again should work."""
 
     status = 503
-    retry_after_seconds = 1
+    retry_after_seconds: int
 
     @property
     def headers(self) -> dict[str, str] | None:
         return {"Retry-After": str(self.retry_after_seconds)}
 
 
-class ModelLoading(ServiceError, LookupError):
-    """A bundle of the server's that another model is still loading ahead of: it answers in a few
-    seconds (sent with Retry-After)."""
+class Overloaded(RetryLater):
+    """More requests waiting than the service queues: come back shortly."""
 
-    status = 503
+    retry_after_seconds = 1
 
-    @property
-    def headers(self) -> dict[str, str] | None:
-        return {"Retry-After": str(LOADING_RETRY_SECONDS)}
+
+class ModelLoading(RetryLater, LookupError):
+    """The models, or the one asked for, still loading (the first serves before the others load)."""
+
+    retry_after_seconds = 5  # about the time a model takes to load and warm up here
 
 
 class ModelNotLoaded(ServiceError, LookupError):

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.errors import ERROR_RESPONSES
-from app.exceptions import LOADING_RETRY_SECONDS
+from app.exceptions import ModelLoading, refusal
 from app.schemas import Message, Readiness, Status
 
 router = APIRouter(tags=["operations"])
@@ -42,18 +42,12 @@ async def readyz(
     one whose weights fail to load turns a ready replica unready when it does."""
     engine = getattr(request.app.state, "engine", None)
     if engine is None or not engine.serving:
-        return still_loading("the models")
+        return refusal(ModelLoading("still loading the models"))
     if (unloaded := engine.unloaded()) is not None:
         return JSONResponse({"detail": unloaded}, status_code=503)
     if every_model and not engine.loaded:
-        return still_loading(", ".join(engine.loading))
+        return refusal(ModelLoading(f"still loading {', '.join(engine.loading)}"))
     return Readiness(status="ready", models=engine.names, loading=engine.loading)
-
-
-def still_loading(what: str) -> JSONResponse:
-    return JSONResponse(
-        {"detail": f"still loading {what}"}, status_code=503, headers={"Retry-After": str(LOADING_RETRY_SECONDS)}
-    )
 
 
 @router.get(
