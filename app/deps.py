@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from app.config import Settings
 from app.engine import Engine
-from app.exceptions import ModelLoading
+from app.exceptions import ModelLoading, ModelNotLoaded
 
 
 async def get_settings(request: Request) -> Settings:
@@ -26,7 +26,7 @@ async def get_engine(request: Request) -> Engine:
     if engine is None or not engine.serving:
         raise ModelLoading("the models are still loading; retry in a few seconds (GET /readyz says when)")
     if not engine.names:  # the server's failure, not the client's: no 404 "unknown model"
-        raise HTTPException(status_code=503, detail=engine.unloaded())
+        raise ModelNotLoaded(engine.unloaded())
     return engine
 
 

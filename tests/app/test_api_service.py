@@ -105,6 +105,7 @@ def test_not_ready_before_the_lifespan_and_without_models(settings, tmp_path):
         # The server's failure, not the client's: not a 404 "unknown model".
         response = client.post("/decode", json={"model": "digits", "latents": [[0.0]]})
         assert response.status_code == 503 and "no model bundle was found" in response.json()["detail"]
+        assert "retry-after" not in response.headers  # waiting will not bring a bundle
 
 
 def test_a_bundle_that_fails_to_warm_up_after_serving_is_dropped_and_its_threads_end(bundles_dir, monkeypatch):
