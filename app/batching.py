@@ -155,7 +155,9 @@ class MicroBatcher:
 
 class Lane:
     """At most `capacity` calls of expensive work at once and up to `max_waiting` more waiting their
-    turn; beyond that a request is refused with Overloaded."""
+    turn; beyond that a request is refused with Overloaded. `refuse_if_full` refuses before a request
+    has done the work that leads to the lane (an upload's parsing, decoding and encoding): a flood of
+    bound requests shed after that work held the model's decodes up behind their encodes."""
 
     def __init__(
         self,
@@ -166,19 +168,36 @@ class Lane:
     ):
         self.name = name
         self.observer = observer or BatchObserver()
+        self.places = capacity + max_waiting
         self._running = threading.Semaphore(capacity)
-        self._admitted = threading.BoundedSemaphore(capacity + max_waiting)
+        self._admitting = threading.Lock()
+        self._admitted = 0  # running or waiting, under _admitting
+
+    @property
+    def full(self) -> bool:
+        return self._admitted >= self.places
+
+    def refuse_if_full(self) -> None:
+        """Overloaded now if a request would be refused on entering the lane now (it may still be later)."""
+        if self.full:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        self.observer.shed(self.name)
+        raise Overloaded(f"the server is busy ({self.name}): try again in a moment")
 
     def __enter__(self) -> Lane:
-        if not self._admitted.acquire(blocking=False):
-            self.observer.shed(self.name)
-            raise Overloaded(f"the server is busy ({self.name}): try again in a moment")
+        with self._admitting:
+            if self.full:
+                self._refuse()
+            self._admitted += 1
         self._running.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
         self._running.release()
-        self._admitted.release()
+        with self._admitting:
+            self._admitted -= 1
 
 
 @dataclass(frozen=True)

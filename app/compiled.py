@@ -180,6 +180,22 @@ class CompiledModel:
             for posterior in self._posterior.values():
                 posterior(x, np.zeros(2, np.int64))
 
+    def _likelihood_lane(self, k: int) -> Lane:
+        return self._uploads if k <= CHEAP_IMPORTANCE_SAMPLES else self._expensive
+
+    def _posterior_lane(self, n: int) -> Lane:
+        # The smallest bucket (what the page asks with every upload) runs in the upload lane; more in
+        # the expensive lane.
+        return self._uploads if n <= SAMPLE_BUCKETS[0] else self._expensive
+
+    def refuse_if_busy(self, k: int, samples: int) -> None:
+        """Overloaded now if the lanes a log-likelihood of k importance samples and `samples` posterior
+        samples would run in are full: called before the upload is prepared and encoded, so that a
+        refused request costs next to nothing."""
+        self._likelihood_lane(k).refuse_if_full()
+        if samples:
+            self._posterior_lane(samples).refuse_if_full()
+
     @contextmanager
     def _observed(self, operation: str) -> Iterator[None]:
         """On the model's device; reports the time spent to `observe`."""
@@ -271,18 +287,14 @@ class CompiledModel:
         with the same seed are exactly the k of a smaller one."""
         chunks = math.ceil(k / self.chunk)
         seeds = np.stack([np.full(chunks, seed, np.int64), np.arange(chunks, dtype=np.int64)], axis=1)
-        cheap = k <= CHEAP_IMPORTANCE_SAMPLES
-        with self._running("log_weights", self._uploads if cheap else self._expensive):
+        with self._running("log_weights", self._likelihood_lane(k)):
             log_w = self._log_weights(inputs.astype(np.float32), seeds).numpy()  # (chunks, chunk, 1)
         return log_w.reshape(-1)[:k].astype(np.float64)
 
     def posterior(self, inputs: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """n ≤ 64 samples h ~ q(h|x) of one image (1, H, W, C): latent-layer latents (n, d), log-weights
         (n,) float64, and the mean images of their h1 (n, H, W, C)."""
-        # The smallest bucket (what the page asks with every upload) runs in the upload lane; more in
-        # the expensive lane.
-        cheap = n <= SAMPLE_BUCKETS[0]
-        with self._running("posterior_samples", self._uploads if cheap else self._expensive):
+        with self._running("posterior_samples", self._posterior_lane(n)):
             latents, log_w, images = self._posterior[bucket(n, SAMPLE_BUCKETS)](
                 inputs.astype(np.float32), np.array([seed, POSTERIOR_SEED_STREAM], np.int64)
             )

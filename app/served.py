@@ -244,9 +244,11 @@ class ServedModel:
             )
         if not 0 <= samples <= SAMPLE_BUCKETS[-1]:
             raise InvalidRequest(f"samples must be between 0 and {SAMPLE_BUCKETS[-1]}")
+        importance_samples = self.max_k if bounds else k
+        self.compiled.refuse_if_busy(importance_samples, samples)
         prepared = self.prepare(data)
         mean, std = self.compiled.encode(prepared.inputs)
-        log_w = self.compiled.log_weights(prepared.inputs, self.max_k if bounds else k, seed)
+        log_w = self.compiled.log_weights(prepared.inputs, importance_samples, seed)
         posterior = None
         if samples:
             latents, sample_log_w, images = self.compiled.posterior(prepared.inputs, samples, seed)

@@ -153,13 +153,16 @@ def test_the_expensive_lane_runs_one_at_a_time_and_refuses_beyond_its_waiting_ro
         first = pool.submit(work)
         inside.wait(timeout=10)
         second = pool.submit(work)  # waits its turn
-        wait_until(lambda: lane._admitted._value == 0)
+        wait_until(lambda: lane.full)
+        with pytest.raises(Overloaded):
+            lane.refuse_if_full()  # before any work that leads to the lane
         with pytest.raises(Overloaded):
             with lane:
                 pass
         release.set()
         first.result(timeout=10), second.result(timeout=10)
-    with lane:  # free again
+    lane.refuse_if_full()  # free again
+    with lane:
         pass
 
 
@@ -197,23 +200,23 @@ def test_what_every_upload_asks_does_not_wait_in_the_expensive_lane(client, engi
     the digits (k = 100: one chunk) and the faces (k = 50: five) alike; bounds up to k = 5000 and more
     samples take the lane."""
 
-    class Full:
-        def __enter__(self):
-            raise Overloaded("the server is busy (digits/likelihood): try again in a moment")
+    class Full(Lane):
+        full = True  # every place taken
 
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(engine.model("digits").compiled, "_expensive", Full())
-    monkeypatch.setattr(engine.model("faces").compiled, "_expensive", Full())
+    monkeypatch.setattr(engine.model("digits").compiled, "_expensive", Full("digits/likelihood"))
+    monkeypatch.setattr(engine.model("faces").compiled, "_expensive", Full("faces/likelihood"))
     photo = encode_image(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
     face = {"image": ("f.png", photo, "image/png")}
     assert client.post("/encode", data={"model": "faces", "k": "50", "samples": "16"}, files=face).status_code == 200
     files = {"image": ("d.png", digit_png, "image/png")}
     assert client.post("/encode", data={"model": "digits", "k": "100", "samples": "16"}, files=files).status_code == 200
+    prepared = []
+    digits = engine.model("digits")
+    monkeypatch.setattr(digits, "prepare", lambda data, prepare=digits.prepare: prepared.append(data) or prepare(data))
     for expensive in ({"bounds": "true"}, {"samples": "17"}):
         refused = client.post("/encode", data={"model": "digits", "k": "50", **expensive}, files=files)
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    assert prepared == []  # refused before its image was decoded and encoded: a flood of them costs little
 
 
 def test_an_uploads_log_likelihood_runs_beside_the_decodes_in_its_own_lane(engine, monkeypatch):
