@@ -156,7 +156,7 @@ class MicroBatcher:
 class Lane:
     """At most `capacity` calls of expensive work at once and up to `max_waiting` more waiting their
     turn; beyond that a request is refused with Overloaded. `refuse_if_full` refuses before a request
-    has done the work that leads to the lane (an upload's parsing, decoding and encoding): a flood of
+    has done the work that leads to the lane (decoding and encoding an upload's image): a flood of
     bound requests shed after that work held the model's decodes up behind their encodes."""
 
     def __init__(
