@@ -121,6 +121,21 @@ def test_markdown_tables_have_one_column_per_scale():
     assert main[3] == "| Male | mean_difference | 5 | 0.20 | 0.60 | 1.00 | 0.020 | 0.030 | — | — |"
 
 
+def test_reach_within_budget_is_how_far_a_vector_gets_before_its_drift_passes_the_goal():
+    scales = [0.0, 1.0, 2.0, 3.0]
+    slow = af.Row("Young", "balanced", 5, np.array([0.1, 0.3, 0.6, 0.95]), np.array([0.0, 0.02, 0.05, 0.08]))
+    never = af.Row("Bald", "balanced", 5, np.array([0.1, 0.9, 1.0, 1.0]), np.array([0.0, 0.06, 0.1, 0.2]))
+    hit, drift = np.array([0.1, 0.5, 0.92, 1.0]), np.array([0.0, 0.01, 0.04, 0.07])
+    meets = af.Row("Young (independent)", "independent", 5, hit, drift)
+    assert af.reach_within_budget(slow, scales, classes=False) == 0.6  # ×3's 95 % costs 0.08 of drift
+    assert af.reach_within_budget(never, scales, classes=False) is None
+    summary = af.reach_summary([slow, never, meets], scales, classes=False)
+    # per attribute, the best of its vectors: Young 0.92 (its independent vector), Bald nothing
+    assert "of the 2 attributes: 1 90%–100%, 0 80%–90%, 0 50%–80%, 1 0%–50% (median 46%)" in summary
+    table = af.goal_table([slow, never], scales, classes=False).splitlines()
+    assert "| Young | balanced | — | 0.60 |" in table and "| Bald | balanced | — | — |" in table
+
+
 # ---- the whole run on tiny untrained bundles ----
 
 
