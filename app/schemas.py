@@ -77,6 +77,33 @@ class Readiness(Status):
 # ---- /models ----
 
 
+class AttributeJudged(BaseModel):
+    """What an independent classifier made of the vector's edits (bench/attribute_fidelity.py --save)."""
+
+    scale: float = Field(
+        description="the slider scale measured: the smallest that meets the goal when `meets_goal`, else the one "
+        "that turned the most images while `drift` stayed within the goal",
+        examples=[2.0],
+    )
+    turned: float = Field(
+        description="the fraction of held-out images without the attribute that the classifier calls positive "
+        "(digits: classifies as the class) once moved by `scale` × the vector",
+        examples=[0.9],
+    )
+    drift: float = Field(description="how far the rest moved, as `drift_measure` says", examples=[0.048])
+    drift_measure: str = Field(
+        description="what `drift` is: faces, the mean |change| of the classifier's probability for the other "
+        "attributes; digits, the fraction turned into a third class",
+        examples=["mean |ΔP| of the other attributes"],
+    )
+    n: int = Field(description="held-out images judged", examples=[200])
+    meets_goal: bool = Field(
+        description="whether the vector does its job at `scale`: faces ≥ 90 % turned with a drift ≤ 0.05, digits "
+        "≥ 95 % with ≤ 5 % turned into a third class",
+        examples=[True],
+    )
+
+
 class AttributeInfo(BaseModel):
     name: str = Field(description="attribute name, e.g. a digit class or a CelebA attribute", examples=["Smiling"])
     method: str = Field(
@@ -86,6 +113,9 @@ class AttributeInfo(BaseModel):
     )
     n_positive: int = Field(description="training images having the attribute", examples=[4822])
     n_negative: int = Field(description="training images lacking it", examples=[4178])
+    judged: AttributeJudged | None = Field(
+        None, description="how well the vector does what it says, as measured; null when not measured"
+    )
 
 
 class BrowserDecoder(BaseModel):

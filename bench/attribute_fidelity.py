@@ -18,6 +18,8 @@ attribute: encode (posterior mean), add scale·vector, decode, classify, and rep
 
 Then which vectors meet the goal (issue 11) at some scale, and, for those that miss it, how far each gets
 without spending more drift than the goal allows (the largest fraction turned at a scale within it).
+--save keeps those figures in the bundle (model.attributes.Judged, in attributes.json), where /models
+serves them and the page shows them beside each slider.
 
 The classifier's accuracy (faces: AUC) on real test images and on the model's reconstructions of them
 comes first: the gap is how far decoded images are from what the classifier was trained on. Writes
@@ -251,6 +253,25 @@ def reach_summary(rows: list[Row], scales: list[float], classes: bool) -> str:
     )
 
 
+def judged_record(row: Row, scales: list[float], classes: bool):
+    """What the bundle keeps of a vector's row (model.attributes.Judged): the smallest scale that meets
+    GOALS; else the one that turned the most within the goal's drift; else the smallest measured."""
+    from model.attributes import Judged
+
+    most_drift = GOALS[classes][1]
+    measured = [(s, h, d) for s, h, d in zip(scales, row.hit, row.drift, strict=True) if s > 0]
+    goal = goal_scale(row, scales, classes)
+    within = [m for m in measured if m[2] <= most_drift]
+    if goal is not None:
+        scale, turned, drift = next(m for m in measured if m[0] == goal)
+    elif within:
+        scale, turned, drift = max(within, key=lambda m: m[1])  # the first of equals: the smaller scale
+    else:
+        scale, turned, drift = measured[0]
+    measure = "fraction turned into a third class" if classes else "mean |ΔP| of the other attributes"
+    return Judged(float(scale), round(float(turned), 4), round(float(drift), 4), measure, row.n, goal is not None)
+
+
 def goal_table(rows: list[Row], scales: list[float], classes: bool) -> str:
     """Which vectors meet GOALS at some measured scale, and a count; for every vector, how far it gets
     within the drift budget."""
@@ -418,9 +439,9 @@ def run(
     command: str = "",
     pictured: list[str] | None = None,
     thresholds: np.ndarray | None = None,
-) -> str:
+) -> tuple[str, list[Row]]:
     """Measures every named vector of the bundle on held-out `test` images (a model.data.Dataset) and
-    returns the markdown report; with `out`, also writes <out>/<bundle>.md and the picture strips (of the
+    returns the markdown report and its rows; with `out`, also writes <out>/<bundle>.md and the picture strips (of the
     `pictured` vectors only, when given). Faces are called positive at P > 0.5, or with `thresholds`
     (one per label) at P > the label's threshold, the figures at 0.5 reported beside."""
     from model.attributes import encode_all
@@ -458,7 +479,7 @@ def run(
     report = render_report(bundle, test, rows, scales, baseline, pictures, command, classes, thresholds is not None)
     if out is not None:
         (out / f"{bundle.name}.md").write_text(report)
-    return report
+    return report, rows
 
 
 def render_report(
@@ -665,6 +686,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--save",
+        action="store_true",
+        help="keep each measured vector's figures in the bundle (attributes.json): /models serves them and the "
+        "page shows them beside the slider",
+    )
+    parser.add_argument(
         "--half",
         action="store_true",
         help="faces: call an attribute positive at P > 0.5 instead of at its calibrated threshold",
@@ -688,7 +715,7 @@ def main(argv: list[str] | None = None) -> None:
     faces = dataset == "celeba"
     thresholds = calibrated_thresholds(classifier, args.cache) if faces and not args.half else None
     command = " ".join(["python bench/attribute_fidelity.py", *(argv if argv is not None else sys.argv[1:])])
-    report = run(
+    report, rows = run(
         bundle,
         test,
         lambda x: classifier.predict(x, batch_size=500, verbose=0),
@@ -703,6 +730,20 @@ def main(argv: list[str] | None = None) -> None:
         thresholds,
     )
     print(report)
+    if args.save:
+        save_judged(bundle, rows, args.scales, classes=dataset == "mnist")
+
+
+def save_judged(bundle, rows: list[Row], scales: list[float], classes: bool) -> None:
+    """Writes each measured vector's judged_record into the bundle beside its vector; the others keep theirs."""
+    from model.bundle import save_attributes
+
+    judged = {
+        row.name: dataclasses.replace(bundle.attributes[row.name], judged=judged_record(row, scales, classes))
+        for row in rows
+    }
+    save_attributes(bundle.path, {**bundle.attributes, **judged})
+    print(f"saved the figures of {len(judged)} vectors to {bundle.path / 'attributes.json'}", flush=True)
 
 
 if __name__ == "__main__":

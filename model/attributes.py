@@ -21,6 +21,7 @@ direction and not a shortcut the regression alone would take.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,19 +33,49 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Judged:
+    """How a vector did when an independent classifier judged its edits (bench/attribute_fidelity.py):
+    `n` held-out images without the attribute, moved by `scale` × the vector and decoded; `turned` is the
+    fraction the classifier then calls positive, `drift` how far the rest moved (`drift_measure` says
+    how). `meets_goal`: the smallest scale at which the fidelity goal is met; otherwise the scale that
+    turned the most while the drift stayed within the goal (the smallest measured if none did)."""
+
+    scale: float
+    turned: float
+    drift: float
+    drift_measure: str
+    n: int
+    meets_goal: bool
+
+    @classmethod
+    def from_description(cls, meta: dict) -> Judged:
+        return cls(
+            float(meta["scale"]),
+            float(meta["turned"]),
+            float(meta["drift"]),
+            str(meta["drift_measure"]),
+            int(meta["n"]),
+            bool(meta["meets_goal"]),
+        )
+
+
+@dataclass(frozen=True)
 class AttributeVector:
     name: str
     vector: np.ndarray  # (d,) at the model's latent layer
     method: str  # "mean_difference", "balanced", "independent", "steered" or "custom"
     n_positive: int
     n_negative: int
+    judged: Judged | None = None  # what a classifier made of its edits, once measured
 
     def describe(self) -> dict:
-        return {"method": self.method, "n_positive": self.n_positive, "n_negative": self.n_negative}
+        about = {"method": self.method, "n_positive": self.n_positive, "n_negative": self.n_negative}
+        return about if self.judged is None else {**about, "judged": dataclasses.asdict(self.judged)}
 
     @classmethod
     def from_description(cls, name: str, vector: np.ndarray, meta: dict) -> AttributeVector:
-        return cls(name, vector, meta["method"], int(meta["n_positive"]), int(meta["n_negative"]))
+        judged = Judged.from_description(meta["judged"]) if "judged" in meta else None
+        return cls(name, vector, meta["method"], int(meta["n_positive"]), int(meta["n_negative"]), judged)
 
 
 def mean_difference(

@@ -42,15 +42,42 @@ function methodText(method) {
   return method.replace(/_/g, " ");
 }
 
-/** How a vector was made, for a slider's tooltip: "balanced: 812 with, 812 without". */
+function builtIn(model, name) {
+  return model ? model.attributes.find((x) => x.name === name) : undefined;
+}
+
+const percent = (x) => `${Math.round(x * 100)} %`;
+
+/** How a vector was made and, once measured, how well it works, for a slider's tooltip:
+ * "balanced: 812 with, 812 without. Measured on 200 held-out images without it: at ×2, 94 % turned;
+ * drift 0.048 (mean |ΔP| of the other attributes)." */
 export function describeAttribute(model, custom, name) {
   if (custom[name]) {
     const c = custom[name];
     return `custom: ${c.n_positive} with, ${c.n_negative} without`;
   }
-  const a = model && model.attributes.find((x) => x.name === name);
+  const a = builtIn(model, name);
   if (!a) return "";
-  return `${methodText(a.method)}: ${a.n_positive} with, ${a.n_negative} without`;
+  const made = `${methodText(a.method)}: ${a.n_positive} with, ${a.n_negative} without`;
+  const j = a.judged;
+  if (!j) return made;
+  return (
+    `${made}. Measured on ${j.n} held-out images without it: at ×${j.scale}, ${percent(j.turned)} turned; ` +
+    `drift ${j.drift.toFixed(3)} (${j.drift_measure}).`
+  );
+}
+
+/** What a classifier made of a built-in vector's edits (the bundle's `judged` figures), for a line under
+ * its slider: {works, scale, text}. A vector that does its job is marked at the gentlest scale that does
+ * it; one that does not says how far it gets before the rest of the image drifts too. null when the
+ * vector was not measured (custom ones never are). */
+export function judgedNote(model, name) {
+  const j = builtIn(model, name)?.judged;
+  if (!j) return null;
+  const text = j.meets_goal
+    ? `does it by ×${j.scale}: ${percent(j.turned)} of test images turned`
+    : `turns at most ${percent(j.turned)} of test images (×${j.scale}) before the rest drifts`;
+  return { works: j.meets_goal, scale: j.scale, text };
 }
 
 /** Option groups of the attribute picker (label → names): the model's vectors by how they were made,

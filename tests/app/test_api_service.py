@@ -21,13 +21,34 @@ def test_models_describes_each_model(client):
     assert digits["image_shape"] == [28, 28, 1] and digits["latent_size"] == 4
     assert digits["latent_shape"] == [4] and models[1]["latent_shape"] == [models[1]["latent_size"]]  # vectors
     assert (digits["likelihood"], digits["dataset"], digits["objective"]) == ("bernoulli", "mnist", "iwae")
-    assert digits["attributes"][0] == {"name": "0", "method": "mean_difference", "n_positive": 10, "n_negative": 90}
+    assert digits["attributes"][0] == {
+        "name": "0",
+        "method": "mean_difference",
+        "n_positive": 10,
+        "n_negative": 90,
+        "judged": None,  # not measured
+    }
     assert [a["name"] for a in digits["attributes"]] == ["0", "1", "7"]
     assert digits["test_nll"] == 543.2 and digits["report"]["active_units"] == 3
     assert digits["device"] == device_name()
     assert models[1]["test_nll"] is None and models[1]["report"] == {}
     # The page's default temperature: measured (bench/face_fidelity.py --save), else 1.
     assert digits["sample_temperature"] == 0.7 and models[1]["sample_temperature"] == 1.0
+
+
+def test_models_says_how_well_each_measured_vector_does_its_job(client):
+    """What bench/attribute_fidelity.py --save kept in the bundle, as the page shows it beside a slider."""
+    faces = client.get("/models").json()[1]
+    smiling, eyeglasses = faces["attributes"]
+    assert smiling["judged"] == {
+        "scale": 2.0,
+        "turned": 0.94,
+        "drift": 0.048,
+        "drift_measure": "mean |ΔP| of the other attributes",
+        "n": 200,
+        "meets_goal": True,
+    }
+    assert (eyeglasses["judged"]["turned"], eyeglasses["judged"]["meets_goal"]) == (0.4, False)
 
 
 def test_each_model_says_which_weights_its_latents_belong_to(client, bundles_dir):

@@ -136,6 +136,24 @@ def test_reach_within_budget_is_how_far_a_vector_gets_before_its_drift_passes_th
     assert "| Young | balanced | — | 0.60 |" in table and "| Bald | balanced | — | — |" in table
 
 
+def test_the_bundle_keeps_the_gentlest_scale_that_works_or_else_the_furthest_within_the_drift_goal():
+    scales = [0.0, 1.0, 2.0, 3.0]
+    works = af.Row("Smiling", "balanced", 200, np.array([0.1, 0.5, 0.92, 1.0]), np.array([0.0, 0.01, 0.04, 0.045]))
+    short = af.Row("Young", "balanced", 200, np.array([0.1, 0.3, 0.6, 0.95]), np.array([0.0, 0.02, 0.05, 0.08]))
+    drifts = af.Row("Bald", "balanced", 200, np.array([0.1, 0.9, 1.0, 1.0]), np.array([0.0, 0.06, 0.1, 0.2]))
+    judged = [af.judged_record(row, scales, classes=False) for row in (works, short, drifts)]
+    assert [(j.scale, j.turned, j.meets_goal) for j in judged] == [
+        (2.0, 0.92, True),
+        (2.0, 0.6, False),
+        (1.0, 0.9, False),
+    ]
+    assert judged[2].drift == 0.06 and judged[0].n == 200
+    digit = af.judged_record(
+        af.Row("5", "steered", 500, np.array([0.0, 0.97]), np.array([0.0, 0.01])), [0.0, 1.0], True
+    )
+    assert digit.meets_goal and digit.drift_measure == "fraction turned into a third class"
+
+
 # ---- the whole run on tiny untrained bundles ----
 
 
@@ -175,7 +193,7 @@ def test_faces_path_on_a_tiny_bundle(tmp_path, tiny_conv_config):
     test = Dataset(images, labels, ("Male", "Smiling", "Young"))
 
     names = af.choose_vectors(["Male", "Smiling", "Smiling (balanced)"], ["Smiling", "Male"], False, classes=False)
-    report = af.run(
+    report, rows = af.run(
         load_bundle(directory),
         test,
         stub_face_classifier,
@@ -223,7 +241,7 @@ def test_digits_path_on_a_tiny_bundle(tmp_path):
         brightness = images.mean(axis=(1, 2, 3))
         return np.eye(3)[np.where(brightness < 0.45, 0, np.where(brightness > 0.55, 1, 2))]
 
-    report = af.run(load_bundle(directory), test, classify, ["0"], [0.0, 1.0], n=50, out=tmp_path)
+    report, rows = af.run(load_bundle(directory), test, classify, ["0"], [0.0, 1.0], n=50, out=tmp_path)
     row = next(line for line in report.splitlines() if line.startswith("| 0 |"))
     assert row.split(" | ")[1:3] == ["mean_difference", "20"]  # every test digit not labelled 0
     assert "| images | classifier accuracy |" in report
@@ -252,7 +270,7 @@ def test_faces_judged_at_thresholds_report_both_and_the_judge_on_real_faces(tmp_
     labels = np.where(stub_face_classifier(images) > 0.5, 1, -1).astype(np.int8)
     test = Dataset(images, labels, ("Male", "Smiling", "Young"))
     thresholds = np.array([0.5, 0.0, 0.5])  # every face is called smiling: the hit rate is 1 at every scale
-    report = af.run(
+    report, rows = af.run(
         load_bundle(directory), test, stub_face_classifier, ["Smiling"], [0.0, 1.0], n=5, thresholds=thresholds
     )
     lines = report.splitlines()
@@ -261,6 +279,11 @@ def test_faces_judged_at_thresholds_report_both_and_the_judge_on_real_faces(tmp_
     row = next(line for line in lines if line.startswith("| Smiling | mean_difference |"))
     assert row.split(" | ")[3:5] == ["1.00", "1.00"]
     assert any(line.startswith("(judged at P > 0.5 for every attribute instead: ") for line in lines)
+
+    af.save_judged(load_bundle(directory), rows, [0.0, 1.0], classes=False)
+    judged = load_bundle(directory).attributes["Smiling"].judged  # the manifest was rewritten with it
+    assert judged.scale == 1.0 and judged.turned == 1.0 and judged.n == 5
+    assert judged.drift_measure == "mean |ΔP| of the other attributes"
 
 
 def test_unrelated_attributes_and_the_drift_over_them():

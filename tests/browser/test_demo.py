@@ -651,6 +651,15 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     page.click("#attr-add")
     expect(page.locator("#sliders .slider-row").nth(1)).to_have_attribute("data-attribute", "Male (balanced)")
     expect(page.locator("#attr-select")).to_have_value("Eyeglasses (balanced)")
+    # what a classifier found (bench/attribute_fidelity.py --save): Smiling does its job, marked on its slider
+    # where; Male does not, and says how far it gets
+    smiling, male = page.locator("#sliders .slider-row").nth(0), page.locator("#sliders .slider-row").nth(1)
+    works = re.compile(r"^does it by ×\d(\.\d+)?: \d+ % of test images turned$")
+    expect(smiling.locator(".slider-note.works")).to_have_text(works)
+    ticks = smiling.locator("input[type=range]").get_attribute("list")
+    expect(smiling.locator(f"datalist#{ticks} option")).to_have_count(1)
+    expect(male.locator(".slider-note")).to_have_text(re.compile(r"^turns at most \d+ % of test images"))
+    assert male.locator("input[type=range]").get_attribute("list") is None
 
     # uploaded at once, before the faces' first view (the average face) has arrived: the upload wins
     upload(page, "#input-file", "portrait.jpg", photo, "image/jpeg")

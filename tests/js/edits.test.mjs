@@ -8,6 +8,7 @@ import {
   describeAttribute,
   firstAttribute,
   freeName,
+  judgedNote,
   optionLabel,
   suggestedName,
 } from "../../static/js/attributes.js";
@@ -103,8 +104,20 @@ const FACES = {
   attributes: [
     { name: "Eyeglasses", method: "mean_difference", n_positive: 600, n_negative: 9400 },
     { name: "Smiling", method: "mean_difference", n_positive: 4800, n_negative: 5200 },
-    { name: "Smiling (balanced)", method: "balanced", n_positive: 812, n_negative: 812 },
-    { name: "Male (balanced)", method: "balanced", n_positive: 700, n_negative: 700 },
+    {
+      name: "Smiling (balanced)",
+      method: "balanced",
+      n_positive: 812,
+      n_negative: 812,
+      judged: { scale: 2, turned: 0.9, drift: 0.048, drift_measure: "mean |ΔP| of the other attributes", n: 200, meets_goal: true },
+    },
+    {
+      name: "Male (balanced)",
+      method: "balanced",
+      n_positive: 700,
+      n_negative: 700,
+      judged: { scale: 1.5, turned: 0.384, drift: 0.05, drift_measure: "mean |ΔP| of the other attributes", n: 200, meets_goal: false },
+    },
     { name: "Smiling (independent)", method: "independent", n_positive: 812, n_negative: 812 },
   ],
 };
@@ -136,11 +149,32 @@ test("groups: balanced first, then independent, then by method, then yours", () 
 });
 
 test("descriptions and option labels", () => {
-  assert.equal(describeAttribute(FACES, {}, "Smiling (balanced)"), "balanced: 812 with, 812 without");
+  assert.equal(describeAttribute(FACES, {}, "Smiling"), "mean difference: 4800 with, 5200 without");
+  assert.equal(
+    describeAttribute(FACES, {}, "Smiling (balanced)"),
+    "balanced: 812 with, 812 without. Measured on 200 held-out images without it: at ×2, 90 % turned; " +
+      "drift 0.048 (mean |ΔP| of the other attributes).",
+  );
   assert.equal(describeAttribute(FACES, CUSTOM, "mine"), "custom: 3 with, 2 without");
   assert.equal(describeAttribute(FACES, {}, "nosuch"), "");
   assert.equal(optionLabel(CUSTOM, "mine"), "mine (custom)");
   assert.equal(optionLabel(CUSTOM, "Smiling"), "Smiling");
+});
+
+test("a measured vector says how far it gets; an unmeasured or custom one says nothing", () => {
+  assert.deepEqual(judgedNote(FACES, "Smiling (balanced)"), {
+    works: true,
+    scale: 2,
+    text: "does it by ×2: 90 % of test images turned",
+  });
+  assert.deepEqual(judgedNote(FACES, "Male (balanced)"), {
+    works: false,
+    scale: 1.5,
+    text: "turns at most 38 % of test images (×1.5) before the rest drifts",
+  });
+  assert.equal(judgedNote(FACES, "Smiling"), null);
+  assert.equal(judgedNote(FACES, "mine"), null);
+  assert.equal(judgedNote(null, "Smiling (balanced)"), null);
 });
 
 test("a new custom attribute gets a free name", () => {

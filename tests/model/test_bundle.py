@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from model.attributes import AttributeVector
+from model.attributes import AttributeVector, Judged
 from model.bundle import BundleError, load_bundle, save_attributes, save_bundle, save_latent_gaussian, save_report
 from model.config import Config, ModelConfig
 from model.iwae import IWAE, build
@@ -34,6 +34,21 @@ def test_round_trip_is_bit_exact(bundle_dir):
         np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
     x = tf.ones((2, 4, 4, 1))
     np.testing.assert_array_equal(model.encode(x)[0].numpy(), bundle.model.encode(x)[0].numpy())
+
+
+def test_a_vectors_judged_figures_round_trip_and_an_unjudged_one_has_none(bundle_dir):
+    directory, _ = bundle_dir
+    judged = Judged(1.5, 0.94, 0.031, "mean |ΔP| of the other attributes", 200, True)
+    save_attributes(
+        directory,
+        {
+            "up": AttributeVector("up", np.array([1, 0], np.float32), "balanced", 3, 4, judged),
+            "down": AttributeVector("down", np.array([0, -1], np.float32), "balanced", 2, 2),
+        },
+    )
+    attributes = load_bundle(directory).attributes
+    assert attributes["up"].judged == judged and attributes["down"].judged is None
+    assert "judged" not in json.loads((directory / "attributes.json").read_text())["down"]
 
 
 def test_the_version_names_the_weights_and_only_them(bundle_dir):

@@ -9,7 +9,14 @@
 
 import { SLIDER_MAX, SLIDER_MIN, SLIDER_STEP, SWEEP_DEBOUNCE_MS } from "../constants.js";
 import { element, find, setImage } from "../dom.js";
-import { attributeGroups, attributeNames, describeAttribute, optionLabel, suggestedName } from "../attributes.js";
+import {
+  attributeGroups,
+  attributeNames,
+  describeAttribute,
+  judgedNote,
+  optionLabel,
+  suggestedName,
+} from "../attributes.js";
 import { activeEdits, editSummary, sweptAttribute, withoutEdit, withScale, zeroScales } from "../edits.js";
 import { formatScale } from "../format.js";
 import { createFollower, createLane, debounce } from "../scheduler.js";
@@ -137,7 +144,25 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
     remove.addEventListener("click", () => removeSlider(edit.name));
 
     row.append(label, input, output, remove);
+    const judged = judgedNote(state.model, edit.name);
+    if (judged) row.append(...judgedParts(judged, input, index));
     return row;
+  }
+
+  /** The line under a measured vector's slider, tied to it for screen readers, and (for a vector that
+   * does its job) a tick on the slider at the scale where it does. */
+  function judgedParts(judged, input, index) {
+    const note = element("p", judged.works ? "slider-note works" : "slider-note", judged.text);
+    note.id = `${sliderId(index)}-judged`;
+    input.setAttribute("aria-describedby", note.id);
+    if (!judged.works) return [note];
+    const ticks = element("datalist");
+    ticks.id = `${sliderId(index)}-ticks`;
+    const tick = element("option");
+    tick.value = String(judged.scale);
+    ticks.append(tick);
+    input.setAttribute("list", ticks.id);
+    return [note, ticks];
   }
 
   /** The control among the rows that has the keyboard focus: {name, kind, index}, or null. */
