@@ -478,6 +478,7 @@ def run(
             pictures.append((name, file))
     report = render_report(bundle, test, rows, scales, baseline, pictures, command, classes, thresholds is not None)
     if out is not None:
+        out.mkdir(parents=True, exist_ok=True)  # also when no strip was drawn into it
         (out / f"{bundle.name}.md").write_text(report)
     return report, rows
 

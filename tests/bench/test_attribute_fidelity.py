@@ -270,9 +270,19 @@ def test_faces_judged_at_thresholds_report_both_and_the_judge_on_real_faces(tmp_
     labels = np.where(stub_face_classifier(images) > 0.5, 1, -1).astype(np.int8)
     test = Dataset(images, labels, ("Male", "Smiling", "Young"))
     thresholds = np.array([0.5, 0.0, 0.5])  # every face is called smiling: the hit rate is 1 at every scale
+    tables = tmp_path / "tables"  # not there yet, and no strip is drawn into it
     report, rows = af.run(
-        load_bundle(directory), test, stub_face_classifier, ["Smiling"], [0.0, 1.0], n=5, thresholds=thresholds
+        load_bundle(directory),
+        test,
+        stub_face_classifier,
+        ["Smiling"],
+        [0.0, 1.0],
+        n=5,
+        out=tables,
+        pictured=[],
+        thresholds=thresholds,
     )
+    assert (tables / "faces.md").read_text() == report and not list(tables.glob("*.png"))
     lines = report.splitlines()
     assert "P above the attribute's threshold in the first table" in report
     assert any(line.startswith("| Smiling | 1.000 |") and "| 0.000 | 100% | 100% | 100% |" in line for line in lines)
