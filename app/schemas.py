@@ -96,6 +96,7 @@ class AttributeJudged(BaseModel):
         "attributes; digits, the fraction turned into a third class",
         examples=["mean |ΔP| of the other attributes"],
     )
+    drift_allowed: float = Field(description="the most `drift` the goal allows", examples=[0.05])
     n: int = Field(description="held-out images judged", examples=[200])
     meets_goal: bool = Field(
         description="whether the vector does its job at `scale`: faces ≥ 90 % turned with a drift ≤ 0.05, digits "

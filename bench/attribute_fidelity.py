@@ -244,12 +244,14 @@ def reach_summary(rows: list[Row], scales: list[float], classes: bool) -> str:
         target = attribute_of(row.name)
         best[target] = max(best.get(target, 0.0), reach or 0.0)
     reaches = np.array(list(best.values()))
-    bands = [(0.9, 1.01), (0.8, 0.9), (0.5, 0.8), (0.0, 0.5)]
-    counts = ", ".join(f"{((reaches >= lo) & (reaches < hi)).sum()} {lo:.0%}–{min(hi, 1):.0%}" for lo, hi in bands)
+    count = {
+        lo: int(((reaches >= lo) & (reaches < hi)).sum()) for lo, hi in [(0.9, 2), (0.8, 0.9), (0.5, 0.8), (0, 0.5)]
+    }
     what = "classes" if classes else "attributes"
     return (
-        f"Within the drift budget ({GOALS[classes][1]:g}), the best of each target's vectors turns, of the "
-        f"{len(reaches)} {what}: {counts} (median {np.median(reaches):.0%})."
+        f"Within the drift budget ({GOALS[classes][1]:g}), the best of each target's vectors turns 90–100 % of the "
+        f"images for {count[0.9]} of the {len(reaches)} {what}, 80–90 % for {count[0.8]}, 50–80 % for {count[0.5]} "
+        f"and fewer for {count[0]} (median {100 * np.median(reaches):.0f} %)."
     )
 
 
@@ -269,7 +271,8 @@ def judged_record(row: Row, scales: list[float], classes: bool):
     else:
         scale, turned, drift = measured[0]
     measure = "fraction turned into a third class" if classes else "mean |ΔP| of the other attributes"
-    return Judged(float(scale), round(float(turned), 4), round(float(drift), 4), measure, row.n, goal is not None)
+    turned, drift = round(float(turned), 4), round(float(drift), 4)
+    return Judged(float(scale), turned, drift, measure, most_drift, row.n, goal is not None)
 
 
 def goal_table(rows: list[Row], scales: list[float], classes: bool) -> str:

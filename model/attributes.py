@@ -37,13 +37,15 @@ class Judged:
     """How a vector did when an independent classifier judged its edits (bench/attribute_fidelity.py):
     `n` held-out images without the attribute, moved by `scale` × the vector and decoded; `turned` is the
     fraction the classifier then calls positive, `drift` how far the rest moved (`drift_measure` says
-    how). `meets_goal`: the smallest scale at which the fidelity goal is met; otherwise the scale that
-    turned the most while the drift stayed within the goal (the smallest measured if none did)."""
+    how; the goal allows `drift_allowed`). `meets_goal`: the smallest scale at which the fidelity goal is
+    met; otherwise the scale that turned the most while the drift stayed within the goal (the smallest
+    measured if none did)."""
 
     scale: float
     turned: float
     drift: float
     drift_measure: str
+    drift_allowed: float
     n: int
     meets_goal: bool
 
@@ -54,6 +56,7 @@ class Judged:
             float(meta["turned"]),
             float(meta["drift"]),
             str(meta["drift_measure"]),
+            float(meta["drift_allowed"]),
             int(meta["n"]),
             bool(meta["meets_goal"]),
         )

@@ -69,14 +69,16 @@ export function describeAttribute(model, custom, name) {
 
 /** What a classifier made of a built-in vector's edits (the bundle's `judged` figures), for a line under
  * its slider: {works, scale, text}. A vector that does its job is marked at the gentlest scale that does
- * it; one that does not says how far it gets before the rest of the image drifts too. null when the
- * vector was not measured (custom ones never are). */
+ * it; one that does not says how far it gets before the rest of the image drifts more than the goal
+ * allows, or that it drifts that much from the first scale measured. null when the vector was not
+ * measured (custom ones never are). */
 export function judgedNote(model, name) {
   const j = builtIn(model, name)?.judged;
   if (!j) return null;
-  const text = j.meets_goal
-    ? `does it by ×${j.scale}: ${percent(j.turned)} of test images turned`
-    : `turns at most ${percent(j.turned)} of test images (×${j.scale}) before the rest drifts`;
+  const turned = `${percent(j.turned)} of test images`;
+  let text = `does it by ×${j.scale}: ${turned} turned`;
+  if (!j.meets_goal && j.drift <= j.drift_allowed) text = `turns at most ${turned} (×${j.scale}) before the rest drifts`;
+  if (!j.meets_goal && j.drift > j.drift_allowed) text = `the rest drifts already at ×${j.scale} (${turned} turned)`;
   return { works: j.meets_goal, scale: j.scale, text };
 }
 

@@ -45,6 +45,7 @@ def test_models_says_how_well_each_measured_vector_does_its_job(client):
         "turned": 0.94,
         "drift": 0.048,
         "drift_measure": "mean |ΔP| of the other attributes",
+        "drift_allowed": 0.05,
         "n": 200,
         "meets_goal": True,
     }

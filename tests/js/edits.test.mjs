@@ -109,14 +109,14 @@ const FACES = {
       method: "balanced",
       n_positive: 812,
       n_negative: 812,
-      judged: { scale: 2, turned: 0.9, drift: 0.048, drift_measure: "mean |ΔP| of the other attributes", n: 200, meets_goal: true },
+      judged: { scale: 2, turned: 0.9, drift: 0.048, drift_measure: "mean |ΔP| of the other attributes", drift_allowed: 0.05, n: 200, meets_goal: true },
     },
     {
       name: "Male (balanced)",
       method: "balanced",
       n_positive: 700,
       n_negative: 700,
-      judged: { scale: 1.5, turned: 0.384, drift: 0.05, drift_measure: "mean |ΔP| of the other attributes", n: 200, meets_goal: false },
+      judged: { scale: 1.5, turned: 0.384, drift: 0.05, drift_measure: "mean |ΔP| of the other attributes", drift_allowed: 0.05, n: 200, meets_goal: false },
     },
     { name: "Smiling (independent)", method: "independent", n_positive: 812, n_negative: 812 },
   ],
@@ -172,6 +172,9 @@ test("a measured vector says how far it gets; an unmeasured or custom one says n
     scale: 1.5,
     text: "turns at most 38 % of test images (×1.5) before the rest drifts",
   });
+  const eight = { scale: 0.5, turned: 0.71, drift: 0.098, drift_measure: "a third class", drift_allowed: 0.05, n: 500, meets_goal: false };
+  const vae = { name: "digits-vae", attributes: [{ name: "8", method: "steered", n_positive: 1, n_negative: 1, judged: eight }] };
+  assert.equal(judgedNote(vae, "8").text, "the rest drifts already at ×0.5 (71 % of test images turned)");
   assert.equal(judgedNote(FACES, "Smiling"), null);
   assert.equal(judgedNote(FACES, "mine"), null);
   assert.equal(judgedNote(null, "Smiling (balanced)"), null);

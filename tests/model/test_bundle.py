@@ -38,7 +38,7 @@ def test_round_trip_is_bit_exact(bundle_dir):
 
 def test_a_vectors_judged_figures_round_trip_and_an_unjudged_one_has_none(bundle_dir):
     directory, _ = bundle_dir
-    judged = Judged(1.5, 0.94, 0.031, "mean |ΔP| of the other attributes", 200, True)
+    judged = Judged(1.5, 0.94, 0.031, "mean |ΔP| of the other attributes", 0.05, 200, True)
     save_attributes(
         directory,
         {
