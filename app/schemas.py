@@ -3,6 +3,7 @@ OpenAPI text at /docs). Latent values must be finite and at most 1e3 in magnitud
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
 from fastapi import UploadFile
@@ -10,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from app.compiled import SAMPLE_BUCKETS
 from app.served import MAX_K
+from model.attributes import AttributeVector
 
 MAX_BATCH = 64  # latents per /decode, images per /sample, points per path or sweep
 MAX_POSTERIOR_SAMPLES = SAMPLE_BUCKETS[-1]  # the largest the compiled sampler draws
@@ -117,6 +119,18 @@ class AttributeInfo(BaseModel):
     judged: AttributeJudged | None = Field(
         None, description="how well the vector does what it says, as measured; null when not measured"
     )
+
+    @classmethod
+    def of(cls, vector: AttributeVector) -> AttributeInfo:
+        """A stored vector, described: how it was made and, once measured, how well it works."""
+        judged = None if vector.judged is None else AttributeJudged(**dataclasses.asdict(vector.judged))
+        return cls(
+            name=vector.name,
+            method=vector.method,
+            n_positive=vector.n_positive,
+            n_negative=vector.n_negative,
+            judged=judged,
+        )
 
 
 class BrowserDecoder(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Header
@@ -11,22 +10,9 @@ from fastapi.responses import FileResponse, Response
 from app.deps import EngineDep, LoadedEngineDep
 from app.engine import Engine
 from app.errors import ERROR_RESPONSES
-from app.schemas import AttributeInfo, AttributeJudged, AttributeVectors, BrowserDecoder, ModelSummary
-from model.attributes import AttributeVector
+from app.schemas import AttributeInfo, AttributeVectors, BrowserDecoder, ModelSummary
 
 router = APIRouter(tags=["models"], responses={503: ERROR_RESPONSES[503]})
-
-
-def attribute_info(vector: AttributeVector) -> AttributeInfo:
-    """A stored vector, described: how it was made and, once measured, how well it works."""
-    judged = None if vector.judged is None else AttributeJudged(**dataclasses.asdict(vector.judged))
-    return AttributeInfo(
-        name=vector.name,
-        method=vector.method,
-        n_positive=vector.n_positive,
-        n_negative=vector.n_negative,
-        judged=judged,
-    )
 
 
 def summaries(engine: Engine) -> list[ModelSummary]:
@@ -45,7 +31,7 @@ def summaries(engine: Engine) -> list[ModelSummary]:
                 likelihood=info.likelihood,
                 dataset=info.dataset,
                 objective=info.objective,
-                attributes=[attribute_info(a) for a in info.attributes.values()],
+                attributes=[AttributeInfo.of(a) for a in info.attributes.values()],
                 test_nll=info.report.get("test_nll"),
                 report=info.report,
                 device=info.device,
