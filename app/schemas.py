@@ -83,27 +83,31 @@ class AttributeJudged(BaseModel):
     """What an independent classifier made of the vector's edits (bench/attribute_fidelity.py --save)."""
 
     scale: float = Field(
-        description="the slider scale measured: the smallest that meets the goal when `meets_goal`, else the one "
-        "that turned the most images while `drift` stayed within the goal",
+        description="the slider scale these figures were measured at: with `outcome` meets_goal, the smallest that "
+        "meets the goal; stopped_by_drift or short_at_largest_scale, the one that turned the most images while "
+        "`drift` stayed within `drift_allowed`; drifts_from_first_scale, the smallest scale measured",
         examples=[2.0],
     )
     turned: float = Field(
         description="the fraction of held-out images without the attribute that the classifier calls positive "
-        "(digits: classifies as the class) once moved by `scale` × the vector",
+        "(faces: its probability above the attribute's calibrated threshold; digits: classified as the class) "
+        "once moved by `scale` × the vector",
         examples=[0.9],
     )
     drift: float = Field(description="how far the rest moved, as `drift_measure` says", examples=[0.048])
-    drift_measure: str = Field(
+    drift_measure: Literal["mean |ΔP| of the other attributes", "fraction turned into a third class"] = Field(
         description="what `drift` is: faces, the mean |change| of the classifier's probability for the other "
-        "attributes; digits, the fraction turned into a third class",
+        "attributes; digits, the fraction of the images turned into a third class",
         examples=["mean |ΔP| of the other attributes"],
     )
+    turned_needed: float = Field(description="the least `turned` the goal asks for", examples=[0.9])
     drift_allowed: float = Field(description="the most `drift` the goal allows", examples=[0.05])
     n: int = Field(description="held-out images judged", examples=[200])
-    meets_goal: bool = Field(
-        description="whether the vector does its job at `scale`: faces ≥ 90 % turned with a drift ≤ 0.05, digits "
-        "≥ 95 % with ≤ 5 % turned into a third class",
-        examples=[True],
+    outcome: Literal["meets_goal", "stopped_by_drift", "short_at_largest_scale", "drifts_from_first_scale"] = Field(
+        description="meets_goal: the vector does its job at `scale`. Otherwise what stopped it: stopped_by_drift, "
+        "a larger scale drifts more than allowed; short_at_largest_scale, every scale measured stayed within the "
+        "drift allowed without turning enough; drifts_from_first_scale, even the smallest scale drifts too far",
+        examples=["meets_goal"],
     )
 
 

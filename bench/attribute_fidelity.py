@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import itertools
 import re
 import sys
 import time
@@ -219,39 +220,47 @@ def _signed(x: float) -> str:
     return f"{round(float(x), 3) + 0.0:+.3f}"
 
 
+def measured_scales(row: Row, scales: list[float]) -> list[tuple[float, float, float]]:
+    """(scale, hit, drift) at every non-zero scale, in the order measured (ascending: main checks it)."""
+    return [(s, h, d) for s, h, d in zip(scales, row.hit, row.drift, strict=True) if s > 0]
+
+
+def within_drift_goal(row: Row, scales: list[float], classes: bool) -> list[tuple[float, float, float]]:
+    """measured_scales whose drift the goal allows."""
+    return [m for m in measured_scales(row, scales) if m[2] <= GOALS[classes][1]]
+
+
 def goal_scale(row: Row, scales: list[float], classes: bool) -> float | None:
     """The smallest non-zero scale at which the vector meets GOALS, or None."""
-    least_hit, most_drift = GOALS[classes]
-    return next(
-        (s for s, h, d in zip(scales, row.hit, row.drift, strict=True) if s > 0 and h >= least_hit and d <= most_drift),
-        None,
-    )
+    least_hit = GOALS[classes][0]
+    return next((s for s, h, _ in within_drift_goal(row, scales, classes) if h >= least_hit), None)
 
 
 def reach_within_budget(row: Row, scales: list[float], classes: bool) -> float | None:
     """The largest fraction turned (hit rate) at a non-zero scale whose drift is within GOALS, or None:
     how far a vector that misses the goal gets without spending more drift than the goal allows."""
-    most_drift = GOALS[classes][1]
-    within = [h for s, h, d in zip(scales, row.hit, row.drift, strict=True) if s > 0 and d <= most_drift]
-    return max(within, default=None)
+    return max((h for _, h, _ in within_drift_goal(row, scales, classes)), default=None)
 
 
 def reach_summary(rows: list[Row], scales: list[float], classes: bool) -> str:
-    """Per target (the best of its vectors), how many reach how far within the drift budget."""
-    best: dict[str, float] = {}
+    """Per target (the best of its vectors), how many reach how far within the drift budget, and how many
+    drift past it at every scale measured."""
+    best: dict[str, float | None] = {}
     for row in rows:
-        reach = reach_within_budget(row, scales, classes)
-        target = attribute_of(row.name)
-        best[target] = max(best.get(target, 0.0), reach or 0.0)
-    reaches = np.array(list(best.values()))
-    count = {
-        lo: int(((reaches >= lo) & (reaches < hi)).sum()) for lo, hi in [(0.9, 2), (0.8, 0.9), (0.5, 0.8), (0, 0.5)]
-    }
+        reach, target = reach_within_budget(row, scales, classes), attribute_of(row.name)
+        best[target] = max((r for r in (best.get(target), reach) if r is not None), default=None)
+    reaches = np.array([r for r in best.values() if r is not None])
+    if not len(reaches):
+        return f"No vector stays within the drift budget ({GOALS[classes][1]:g}) at any scale measured."
+    goal = GOALS[classes][0]
+    bands = [(goal, 2.0), (0.8, goal), (0.5, 0.8), (0.0, 0.5)]
+    count = [int(((reaches >= lo) & (reaches < hi)).sum()) for lo, hi in bands]
     what = "classes" if classes else "attributes"
     return (
-        f"Within the drift budget ({GOALS[classes][1]:g}), the best of each target's vectors turns 90–100 % of the "
-        f"images for {count[0.9]} of the {len(reaches)} {what}, 80–90 % for {count[0.8]}, 50–80 % for {count[0.5]} "
-        f"and fewer for {count[0]} (median {100 * np.median(reaches):.0f} %)."
+        f"Within the drift budget ({GOALS[classes][1]:g}), the best of each target's vectors turns ≥ {goal:.0%} of "
+        f"the images for {count[0]} of the {len(best)} {what}, 80–{goal:.0%} for {count[1]}, 50–80% for "
+        f"{count[2]} and fewer for {count[3]} (median {np.median(reaches):.0%}); "
+        f"{len(best) - len(reaches)} drift past the budget at every scale measured."
     )
 
 
@@ -260,19 +269,20 @@ def judged_record(row: Row, scales: list[float], classes: bool):
     GOALS; else the one that turned the most within the goal's drift; else the smallest measured."""
     from model.attributes import Judged
 
-    most_drift = GOALS[classes][1]
-    measured = [(s, h, d) for s, h, d in zip(scales, row.hit, row.drift, strict=True) if s > 0]
+    least_hit, most_drift = GOALS[classes]
+    measured, within = measured_scales(row, scales), within_drift_goal(row, scales, classes)
     goal = goal_scale(row, scales, classes)
-    within = [m for m in measured if m[2] <= most_drift]
     if goal is not None:
-        scale, turned, drift = next(m for m in measured if m[0] == goal)
+        (scale, turned, drift), outcome = next(m for m in measured if m[0] == goal), "meets_goal"
     elif within:
         scale, turned, drift = max(within, key=lambda m: m[1])  # the first of equals: the smaller scale
+        drifts_later = any(d > most_drift for s, _, d in measured if s > scale)
+        outcome = "stopped_by_drift" if drifts_later else "short_at_largest_scale"
     else:
-        scale, turned, drift = measured[0]
+        (scale, turned, drift), outcome = measured[0], "drifts_from_first_scale"
     measure = "fraction turned into a third class" if classes else "mean |ΔP| of the other attributes"
     turned, drift = round(float(turned), 4), round(float(drift), 4)
-    return Judged(float(scale), turned, drift, measure, most_drift, row.n, goal is not None)
+    return Judged(float(scale), turned, drift, measure, least_hit, most_drift, row.n, outcome)
 
 
 def goal_table(rows: list[Row], scales: list[float], classes: bool) -> str:
@@ -703,6 +713,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.scales[0] != 0:
         parser.error("the first scale must be 0 (the unedited reconstruction that drift is measured from)")
+    if len(args.scales) < 2 or any(b <= a for a, b in itertools.pairwise(args.scales)):
+        parser.error("the scales must rise from 0, with at least one above it (0 0.5 1 …)")
+    if args.save and args.half:
+        parser.error("--save keeps figures judged at the calibrated thresholds only: leave out --half")
 
     from model.bundle import load_bundle
     from model.data import load_dataset
@@ -739,12 +753,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def save_judged(bundle, rows: list[Row], scales: list[float], classes: bool) -> None:
-    """Writes each measured vector's judged_record into the bundle beside its vector; the others keep theirs."""
+    """Writes each measured vector's judged_record into the bundle beside its vector; the others keep theirs,
+    as does a vector with no held-out image to judge it on."""
     from model.bundle import save_attributes
 
     judged = {
         row.name: dataclasses.replace(bundle.attributes[row.name], judged=judged_record(row, scales, classes))
         for row in rows
+        if row.n > 0
     }
     save_attributes(bundle.path, {**bundle.attributes, **judged})
     print(f"saved the figures of {len(judged)} vectors to {bundle.path / 'attributes.json'}", flush=True)

@@ -32,22 +32,37 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 log = logging.getLogger(__name__)
 
 
+# How a vector's judged figures came out (Judged.outcome), in the order a reader would hope for them.
+OUTCOMES = (
+    "meets_goal",  # at `scale`, the smallest that does: enough turned, little enough drift
+    "stopped_by_drift",  # the most turned within the drift allowed; a larger scale measured drifts more
+    "short_at_largest_scale",  # every scale measured stays within the drift allowed, none turns enough
+    "drifts_from_first_scale",  # already the smallest scale measured drifts more than allowed
+)
+
+
 @dataclass(frozen=True)
 class Judged:
     """How a vector did when an independent classifier judged its edits (bench/attribute_fidelity.py):
     `n` held-out images without the attribute, moved by `scale` × the vector and decoded; `turned` is the
-    fraction the classifier then calls positive, `drift` how far the rest moved (`drift_measure` says
-    how; the goal allows `drift_allowed`). `meets_goal`: the smallest scale at which the fidelity goal is
-    met; otherwise the scale that turned the most while the drift stayed within the goal (the smallest
-    measured if none did)."""
+    fraction the classifier then calls positive and `drift` how far the rest moved (`drift_measure` says
+    how). The goal asks for `turned_needed` with at most `drift_allowed`; `outcome` (one of OUTCOMES) says
+    whether `scale` meets it or, if not, what stopped the vector."""
 
     scale: float
     turned: float
     drift: float
     drift_measure: str
+    turned_needed: float
     drift_allowed: float
     n: int
-    meets_goal: bool
+    outcome: str
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}: one of {', '.join(OUTCOMES)}")
+        if not np.isfinite([self.scale, self.turned, self.drift]).all() or self.n < 1:
+            raise ValueError(f"judged figures must be finite and come from at least one image: {self}")
 
     @classmethod
     def from_description(cls, meta: dict) -> Judged:
@@ -56,9 +71,10 @@ class Judged:
             float(meta["turned"]),
             float(meta["drift"]),
             str(meta["drift_measure"]),
+            float(meta["turned_needed"]),
             float(meta["drift_allowed"]),
             int(meta["n"]),
-            bool(meta["meets_goal"]),
+            str(meta["outcome"]),
         )
 
 

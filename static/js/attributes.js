@@ -5,8 +5,11 @@
  * the digits: "0" … "9", each turning a digit into that one); the person can add custom ones made from their own examples.
  * These functions answer the picker's questions from the model's /models entry and the custom
  * attributes: every name, the option groups, a text about a vector, the name to suggest next, a free
- * name for a new custom attribute. Pure: Node's test runner imports this module as it is.
+ * name for a new custom attribute, and what a classifier found each built-in vector does. Pure: Node's test
+ * runner imports this module as it is.
  */
+
+import { formatScale } from "./format.js";
 
 /** Attributes people try first, in that order: the bias-corrected ("balanced") face edits, then the
  * plain ones. A model opens on the first it has, and "Add" offers the next free one. */
@@ -46,10 +49,11 @@ function builtIn(model, name) {
   return model ? model.attributes.find((x) => x.name === name) : undefined;
 }
 
-const percent = (x) => `${Math.round(x * 100)} %`;
+/** A share, rounded down: 89.5 % turned is not yet the 90 % a goal asks for. */
+const percent = (x) => `${Math.floor(x * 100 + 1e-9)} %`;
 
 /** How a vector was made and, once measured, how well it works, for a slider's tooltip:
- * "balanced: 812 with, 812 without. Measured on 200 held-out images without it: at ×2, 94 % turned;
+ * "balanced: 812 with, 812 without. Measured on 200 held-out images without it: at +2.0, 90 % turned;
  * drift 0.048 (mean |ΔP| of the other attributes)." */
 export function describeAttribute(model, custom, name) {
   if (custom[name]) {
@@ -62,24 +66,27 @@ export function describeAttribute(model, custom, name) {
   const j = a.judged;
   if (!j) return made;
   return (
-    `${made}. Measured on ${j.n} held-out images without it: at ×${j.scale}, ${percent(j.turned)} turned; ` +
-    `drift ${j.drift.toFixed(3)} (${j.drift_measure}).`
+    `${made}. Measured on ${j.n} held-out images without it: at ${formatScale(j.scale)}, ${percent(j.turned)} ` +
+    `turned; drift ${j.drift.toFixed(3)} (${j.drift_measure}).`
   );
 }
 
 /** What a classifier made of a built-in vector's edits (the bundle's `judged` figures), for a line under
- * its slider: {works, scale, text}. A vector that does its job is marked at the gentlest scale that does
- * it; one that does not says how far it gets before the rest of the image drifts more than the goal
- * allows, or that it drifts that much from the first scale measured. null when the vector was not
- * measured (custom ones never are). */
-export function judgedNote(model, name) {
-  const j = builtIn(model, name)?.judged;
+ * its slider: {works, scale, text}. A vector that does its job says from which scale; one that does not
+ * says what stopped it (see `outcome` in GET /models). null when the vector was not measured, and for a
+ * custom one, even one that took a built-in's name. */
+export function judgedNote(model, custom, name) {
+  const j = custom[name] ? undefined : builtIn(model, name)?.judged;
   if (!j) return null;
+  const at = formatScale(j.scale);
   const turned = `${percent(j.turned)} of test images`;
-  let text = `does it by ×${j.scale}: ${turned} turned`;
-  if (!j.meets_goal && j.drift <= j.drift_allowed) text = `turns at most ${turned} (×${j.scale}) before the rest drifts`;
-  if (!j.meets_goal && j.drift > j.drift_allowed) text = `the rest drifts already at ×${j.scale} (${turned} turned)`;
-  return { works: j.meets_goal, scale: j.scale, text };
+  const text = {
+    meets_goal: `does it by ${at}: ${turned} turned`,
+    stopped_by_drift: `turns at most ${turned} (${at}) before the rest drifts`,
+    short_at_largest_scale: `turns at most ${turned} (${at}), the rest held`,
+    drifts_from_first_scale: `the rest drifts already at ${at} (${turned} turned)`,
+  }[j.outcome];
+  return text ? { works: j.outcome === "meets_goal", scale: j.scale, text } : null;
 }
 
 /** Option groups of the attribute picker (label → names): the model's vectors by how they were made,

@@ -38,8 +38,8 @@ def _attributes(names: list[str], size: int) -> dict[str, AttributeVector]:
 # What bench/attribute_fidelity.py --save would have kept for the tiny faces' vectors: one that does its job
 # at ×2, one that turns at most 40 % of the faces before the others move too far.
 FACES_JUDGED = {
-    "Smiling": Judged(2.0, 0.94, 0.048, "mean |ΔP| of the other attributes", 0.05, 200, True),
-    "Eyeglasses": Judged(1.5, 0.4, 0.05, "mean |ΔP| of the other attributes", 0.05, 200, False),
+    "Smiling": Judged(2.0, 0.94, 0.048, "mean |ΔP| of the other attributes", 0.9, 0.05, 200, "meets_goal"),
+    "Eyeglasses": Judged(1.5, 0.4, 0.05, "mean |ΔP| of the other attributes", 0.9, 0.05, 200, "stopped_by_drift"),
 }
 
 

@@ -45,11 +45,12 @@ def test_models_says_how_well_each_measured_vector_does_its_job(client):
         "turned": 0.94,
         "drift": 0.048,
         "drift_measure": "mean |ΔP| of the other attributes",
+        "turned_needed": 0.9,
         "drift_allowed": 0.05,
         "n": 200,
-        "meets_goal": True,
+        "outcome": "meets_goal",
     }
-    assert (eyeglasses["judged"]["turned"], eyeglasses["judged"]["meets_goal"]) == (0.4, False)
+    assert (eyeglasses["judged"]["turned"], eyeglasses["judged"]["outcome"]) == (0.4, "stopped_by_drift")
 
 
 def test_each_model_says_which_weights_its_latents_belong_to(client, bundles_dir):

@@ -130,29 +130,42 @@ def test_reach_within_budget_is_how_far_a_vector_gets_before_its_drift_passes_th
     assert af.reach_within_budget(slow, scales, classes=False) == 0.6  # ×3's 95 % costs 0.08 of drift
     assert af.reach_within_budget(never, scales, classes=False) is None
     summary = af.reach_summary([slow, never, meets], scales, classes=False)
-    # per attribute, the best of its vectors: Young 0.92 (its independent vector), Bald nothing
-    assert "90–100 % of the images for 1 of the 2 attributes, 80–90 % for 0, 50–80 % for 0 and fewer for 1" in summary
-    assert summary.endswith("(median 46 %).")
+    # per attribute, the best of its vectors: Young 0.92 (its independent vector), Bald none within the budget
+    assert "turns ≥ 90% of the images for 1 of the 2 attributes, 80–90% for 0, 50–80% for 0 and fewer for 0" in summary
+    assert summary.endswith("(median 92%); 1 drift past the budget at every scale measured.")
     table = af.goal_table([slow, never], scales, classes=False).splitlines()
     assert "| Young | balanced | — | 0.60 |" in table and "| Bald | balanced | — | — |" in table
 
 
-def test_the_bundle_keeps_the_gentlest_scale_that_works_or_else_the_furthest_within_the_drift_goal():
+def test_the_bundle_keeps_the_gentlest_scale_that_works_or_else_what_stopped_the_vector():
     scales = [0.0, 1.0, 2.0, 3.0]
     works = af.Row("Smiling", "balanced", 200, np.array([0.1, 0.5, 0.92, 1.0]), np.array([0.0, 0.01, 0.04, 0.045]))
-    short = af.Row("Young", "balanced", 200, np.array([0.1, 0.3, 0.6, 0.95]), np.array([0.0, 0.02, 0.05, 0.08]))
-    drifts = af.Row("Bald", "balanced", 200, np.array([0.1, 0.9, 1.0, 1.0]), np.array([0.0, 0.06, 0.1, 0.2]))
-    judged = [af.judged_record(row, scales, classes=False) for row in (works, short, drifts)]
-    assert [(j.scale, j.turned, j.meets_goal) for j in judged] == [
-        (2.0, 0.92, True),
-        (2.0, 0.6, False),
-        (1.0, 0.9, False),
+    drifts = af.Row("Young", "balanced", 200, np.array([0.1, 0.3, 0.6, 0.95]), np.array([0.0, 0.02, 0.05, 0.08]))
+    short = af.Row("Bald", "balanced", 200, np.array([0.1, 0.12, 0.15, 0.18]), np.array([0.0, 0.005, 0.008, 0.011]))
+    at_once = af.Row("Male", "balanced", 200, np.array([0.1, 0.9, 1.0, 1.0]), np.array([0.0, 0.06, 0.1, 0.2]))
+    judged = [af.judged_record(row, scales, classes=False) for row in (works, drifts, short, at_once)]
+    assert [(j.scale, j.turned, j.outcome) for j in judged] == [
+        (2.0, 0.92, "meets_goal"),
+        (2.0, 0.6, "stopped_by_drift"),
+        (3.0, 0.18, "short_at_largest_scale"),
+        (1.0, 0.9, "drifts_from_first_scale"),
     ]
-    assert judged[2].drift == 0.06 and judged[0].n == 200
+    assert judged[3].drift == 0.06 and (judged[0].turned_needed, judged[0].drift_allowed, judged[0].n) == (
+        0.9,
+        0.05,
+        200,
+    )
     digit = af.judged_record(
         af.Row("5", "steered", 500, np.array([0.0, 0.97]), np.array([0.0, 0.01])), [0.0, 1.0], True
     )
-    assert digit.meets_goal and digit.drift_measure == "fraction turned into a third class"
+    assert digit.outcome == "meets_goal" and digit.turned_needed == 0.95
+    assert digit.drift_measure == "fraction turned into a third class"
+
+
+def test_the_scales_must_rise_from_zero_and_save_keeps_the_calibrated_figures():
+    for argv in (["--scales", "0", "3", "2"], ["--scales", "0"], ["--save", "--half"]):
+        with pytest.raises(SystemExit):
+            af.main(["--bundle", "model/bundles/faces", *argv])
 
 
 # ---- the whole run on tiny untrained bundles ----
@@ -294,7 +307,7 @@ def test_faces_judged_at_thresholds_report_both_and_the_judge_on_real_faces(tmp_
     af.save_judged(load_bundle(directory), rows, [0.0, 1.0], classes=False)
     judged = load_bundle(directory).attributes["Smiling"].judged  # the manifest was rewritten with it
     assert judged.scale == 1.0 and judged.turned == 1.0 and judged.n == 5
-    assert judged.drift_measure == "mean |ΔP| of the other attributes"
+    assert judged.drift_measure == "mean |ΔP| of the other attributes" and judged.outcome == "meets_goal"
 
 
 def test_unrelated_attributes_and_the_drift_over_them():

@@ -654,7 +654,7 @@ def test_faces_photo_mode_encodes_an_upload_and_smiling_changes_it(page: Page):
     # what a classifier found (bench/attribute_fidelity.py --save): Smiling does its job, marked on its slider
     # where; Male does not, and says how far it gets
     smiling, male = page.locator("#sliders .slider-row").nth(0), page.locator("#sliders .slider-row").nth(1)
-    works = re.compile(r"^does it by ×\d(\.\d+)?: \d+ % of test images turned$")
+    works = re.compile(r"^does it by \+\d\.\d: \d+ % of test images turned$")
     expect(smiling.locator(".slider-note.works")).to_have_text(works)
     ticks = smiling.locator("input[type=range]").get_attribute("list")
     expect(smiling.locator(f"datalist#{ticks} option")).to_have_count(1)

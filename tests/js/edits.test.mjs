@@ -109,14 +109,14 @@ const FACES = {
       method: "balanced",
       n_positive: 812,
       n_negative: 812,
-      judged: { scale: 2, turned: 0.9, drift: 0.048, drift_measure: "mean |ΔP| of the other attributes", drift_allowed: 0.05, n: 200, meets_goal: true },
+      judged: { scale: 2, turned: 0.9, drift: 0.048, drift_measure: "mean |ΔP| of the other attributes", turned_needed: 0.9, drift_allowed: 0.05, n: 200, outcome: "meets_goal" },
     },
     {
       name: "Male (balanced)",
       method: "balanced",
       n_positive: 700,
       n_negative: 700,
-      judged: { scale: 1.5, turned: 0.384, drift: 0.05, drift_measure: "mean |ΔP| of the other attributes", drift_allowed: 0.05, n: 200, meets_goal: false },
+      judged: { scale: 1.5, turned: 0.384, drift: 0.05, drift_measure: "mean |ΔP| of the other attributes", turned_needed: 0.9, drift_allowed: 0.05, n: 200, outcome: "stopped_by_drift" },
     },
     { name: "Smiling (independent)", method: "independent", n_positive: 812, n_negative: 812 },
   ],
@@ -152,7 +152,7 @@ test("descriptions and option labels", () => {
   assert.equal(describeAttribute(FACES, {}, "Smiling"), "mean difference: 4800 with, 5200 without");
   assert.equal(
     describeAttribute(FACES, {}, "Smiling (balanced)"),
-    "balanced: 812 with, 812 without. Measured on 200 held-out images without it: at ×2, 90 % turned; " +
+    "balanced: 812 with, 812 without. Measured on 200 held-out images without it: at +2.0, 90 % turned; " +
       "drift 0.048 (mean |ΔP| of the other attributes).",
   );
   assert.equal(describeAttribute(FACES, CUSTOM, "mine"), "custom: 3 with, 2 without");
@@ -162,22 +162,31 @@ test("descriptions and option labels", () => {
 });
 
 test("a measured vector says how far it gets; an unmeasured or custom one says nothing", () => {
-  assert.deepEqual(judgedNote(FACES, "Smiling (balanced)"), {
+  assert.deepEqual(judgedNote(FACES, {}, "Smiling (balanced)"), {
     works: true,
     scale: 2,
-    text: "does it by ×2: 90 % of test images turned",
+    text: "does it by +2.0: 90 % of test images turned",
   });
-  assert.deepEqual(judgedNote(FACES, "Male (balanced)"), {
+  assert.deepEqual(judgedNote(FACES, {}, "Male (balanced)"), {
     works: false,
     scale: 1.5,
-    text: "turns at most 38 % of test images (×1.5) before the rest drifts",
+    text: "turns at most 38 % of test images (+1.5) before the rest drifts",
   });
-  const eight = { scale: 0.5, turned: 0.71, drift: 0.098, drift_measure: "a third class", drift_allowed: 0.05, n: 500, meets_goal: false };
-  const vae = { name: "digits-vae", attributes: [{ name: "8", method: "steered", n_positive: 1, n_negative: 1, judged: eight }] };
-  assert.equal(judgedNote(vae, "8").text, "the rest drifts already at ×0.5 (71 % of test images turned)");
-  assert.equal(judgedNote(FACES, "Smiling"), null);
-  assert.equal(judgedNote(FACES, "mine"), null);
-  assert.equal(judgedNote(null, "Smiling (balanced)"), null);
+  const judged = (scale, turned, outcome) => ({ scale, turned, drift: 0.01, drift_measure: "", turned_needed: 0.95, drift_allowed: 0.05, n: 500, outcome });
+  const digits = {
+    name: "digits-vae",
+    attributes: [
+      { name: "8", method: "steered", n_positive: 1, n_negative: 1, judged: judged(0.5, 0.71, "drifts_from_first_scale") },
+      { name: "3", method: "steered", n_positive: 1, n_negative: 1, judged: judged(3, 0.895, "short_at_largest_scale") },
+    ],
+  };
+  assert.equal(judgedNote(digits, {}, "8").text, "the rest drifts already at +0.5 (71 % of test images turned)");
+  // rounded down: 89.5 % is not the 90 % a goal asks for
+  assert.equal(judgedNote(digits, {}, "3").text, "turns at most 89 % of test images (+3.0), the rest held");
+  assert.equal(judgedNote(FACES, {}, "Smiling"), null);
+  assert.equal(judgedNote(FACES, CUSTOM, "mine"), null);
+  assert.equal(judgedNote(FACES, { "Smiling (balanced)": CUSTOM.mine }, "Smiling (balanced)"), null); // yours, not the model's
+  assert.equal(judgedNote(null, {}, "Smiling (balanced)"), null);
 });
 
 test("a new custom attribute gets a free name", () => {

@@ -1,5 +1,6 @@
 """Bundles round-trip bit-exactly and refuse to load when altered."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_round_trip_is_bit_exact(bundle_dir):
 
 def test_a_vectors_judged_figures_round_trip_and_an_unjudged_one_has_none(bundle_dir):
     directory, _ = bundle_dir
-    judged = Judged(1.5, 0.94, 0.031, "mean |ΔP| of the other attributes", 0.05, 200, True)
+    judged = Judged(1.5, 0.94, 0.031, "mean |ΔP| of the other attributes", 0.9, 0.05, 200, "meets_goal")
     save_attributes(
         directory,
         {
@@ -49,6 +50,10 @@ def test_a_vectors_judged_figures_round_trip_and_an_unjudged_one_has_none(bundle
     attributes = load_bundle(directory).attributes
     assert attributes["up"].judged == judged and attributes["down"].judged is None
     assert "judged" not in json.loads((directory / "attributes.json").read_text())["down"]
+    with pytest.raises(ValueError, match="unknown outcome"):
+        dataclasses.replace(judged, outcome="fine")
+    with pytest.raises(ValueError, match="finite"):  # NaN would make /models unreadable as JSON
+        dataclasses.replace(judged, turned=float("nan"))
 
 
 def test_the_version_names_the_weights_and_only_them(bundle_dir):

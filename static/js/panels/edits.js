@@ -144,18 +144,18 @@ export function mountEditPanel(root, { store, api, feedback, session, url }, { s
     remove.addEventListener("click", () => removeSlider(edit.name));
 
     row.append(label, input, output, remove);
-    const judged = judgedNote(state.model, edit.name);
+    const judged = judgedNote(state.model, state.custom, edit.name);
     if (judged) row.append(...judgedParts(judged, input, index));
     return row;
   }
 
   /** The line under a measured vector's slider, tied to it for screen readers, and (for a vector that
-   * does its job) a tick on the slider at the scale where it does. */
+   * does its job within the slider's range) a tick on the slider at the scale where it does. */
   function judgedParts(judged, input, index) {
     const note = element("p", judged.works ? "slider-note works" : "slider-note", judged.text);
     note.id = `${sliderId(index)}-judged`;
     input.setAttribute("aria-describedby", note.id);
-    if (!judged.works) return [note];
+    if (!judged.works || judged.scale < SLIDER_MIN || judged.scale > SLIDER_MAX) return [note];
     const ticks = element("datalist");
     ticks.id = `${sliderId(index)}-ticks`;
     const tick = element("option");
