@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from app.compiled import SAMPLE_BUCKETS
 from app.served import MAX_K
-from model.attributes import AttributeVector
+from model.attributes import DRIFT_MEASURES, OUTCOMES, AttributeVector
 
 MAX_BATCH = 64  # latents per /decode, images per /sample, points per path or sweep
 MAX_POSTERIOR_SAMPLES = SAMPLE_BUCKETS[-1]  # the largest the compiled sampler draws
@@ -95,7 +95,7 @@ class AttributeJudged(BaseModel):
         examples=[0.9],
     )
     drift: float = Field(description="how far the rest moved, as `drift_measure` says", examples=[0.048])
-    drift_measure: Literal["mean |ΔP| of the other attributes", "fraction turned into a third class"] = Field(
+    drift_measure: Literal[DRIFT_MEASURES] = Field(
         description="what `drift` is: faces, the mean |change| of the classifier's probability for the other "
         "attributes; digits, the fraction of the images turned into a third class",
         examples=["mean |ΔP| of the other attributes"],
@@ -103,7 +103,7 @@ class AttributeJudged(BaseModel):
     turned_needed: float = Field(description="the least `turned` the goal asks for", examples=[0.9])
     drift_allowed: float = Field(description="the most `drift` the goal allows", examples=[0.05])
     n: int = Field(description="held-out images judged", examples=[200])
-    outcome: Literal["meets_goal", "stopped_by_drift", "short_at_largest_scale", "drifts_from_first_scale"] = Field(
+    outcome: Literal[OUTCOMES] = Field(
         description="meets_goal: the vector does its job at `scale`. Otherwise what stopped it: stopped_by_drift, "
         "a larger scale drifts more than allowed; short_at_largest_scale, every scale measured stayed within the "
         "drift allowed without turning enough; drifts_from_first_scale, even the smallest scale drifts too far",

@@ -230,10 +230,16 @@ def within_drift_goal(row: Row, scales: list[float], classes: bool) -> list[tupl
     return [m for m in measured_scales(row, scales) if m[2] <= GOALS[classes][1]]
 
 
+def goal_measurement(row: Row, scales: list[float], classes: bool) -> tuple[float, float, float] | None:
+    """(scale, hit, drift) at the smallest non-zero scale at which the vector meets GOALS, or None."""
+    least_hit = GOALS[classes][0]
+    return next((m for m in within_drift_goal(row, scales, classes) if m[1] >= least_hit), None)
+
+
 def goal_scale(row: Row, scales: list[float], classes: bool) -> float | None:
     """The smallest non-zero scale at which the vector meets GOALS, or None."""
-    least_hit = GOALS[classes][0]
-    return next((s for s, h, _ in within_drift_goal(row, scales, classes) if h >= least_hit), None)
+    met = goal_measurement(row, scales, classes)
+    return None if met is None else met[0]
 
 
 def reach_within_budget(row: Row, scales: list[float], classes: bool) -> float | None:
@@ -267,20 +273,20 @@ def reach_summary(rows: list[Row], scales: list[float], classes: bool) -> str:
 def judged_record(row: Row, scales: list[float], classes: bool):
     """What the bundle keeps of a vector's row (model.attributes.Judged): the smallest scale that meets
     GOALS; else the one that turned the most within the goal's drift; else the smallest measured."""
-    from model.attributes import Judged
+    from model.attributes import ATTRIBUTE_DRIFT, CLASS_DRIFT, Judged
 
     least_hit, most_drift = GOALS[classes]
     measured, within = measured_scales(row, scales), within_drift_goal(row, scales, classes)
-    goal = goal_scale(row, scales, classes)
-    if goal is not None:
-        (scale, turned, drift), outcome = next(m for m in measured if m[0] == goal), "meets_goal"
+    met = goal_measurement(row, scales, classes)
+    if met is not None:
+        (scale, turned, drift), outcome = met, "meets_goal"
     elif within:
         scale, turned, drift = max(within, key=lambda m: m[1])  # the first of equals: the smaller scale
         drifts_later = any(d > most_drift for s, _, d in measured if s > scale)
         outcome = "stopped_by_drift" if drifts_later else "short_at_largest_scale"
     else:
         (scale, turned, drift), outcome = measured[0], "drifts_from_first_scale"
-    measure = "fraction turned into a third class" if classes else "mean |ΔP| of the other attributes"
+    measure = CLASS_DRIFT if classes else ATTRIBUTE_DRIFT
     turned, drift = round(float(turned), 4), round(float(drift), 4)
     return Judged(float(scale), turned, drift, measure, least_hit, most_drift, row.n, outcome)
 

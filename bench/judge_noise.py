@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attribute_fidelity import GOALS, decode_all, load_or_train_classifier  # noqa: E402  (a sibling script)
+from attribute_fidelity import GOALS, decode_all, drift_over, load_or_train_classifier  # noqa: E402  (a sibling script)
 
 REPO = Path(__file__).resolve().parent.parent
 DRIFT_GOAL = GOALS[False][1]
@@ -37,7 +37,7 @@ Classify = Callable[[np.ndarray], np.ndarray]  # images (N, H, W, C) in [0, 1] â
 def mean_drift(before: np.ndarray, after: np.ndarray) -> float:
     """Mean |P_after âˆ’ P_before| over the faces and attributes, (N, A) each: attribute_fidelity's drift,
     here over all 40 attributes, since these changes keep every one (an edit's is over the other 39)."""
-    return float(np.abs(after - before).mean())
+    return float(drift_over(np.stack([before, after]), np.ones(before.shape[1], bool))[1])
 
 
 def mirrored(images: np.ndarray) -> np.ndarray:

@@ -32,6 +32,12 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 log = logging.getLogger(__name__)
 
 
+# What a judged vector's drift counts (Judged.drift_measure): for attributes, how far the classifier's
+# probabilities for the others move; for classes, how many images become a third class.
+ATTRIBUTE_DRIFT = "mean |ΔP| of the other attributes"
+CLASS_DRIFT = "fraction turned into a third class"
+DRIFT_MEASURES = (ATTRIBUTE_DRIFT, CLASS_DRIFT)
+
 # How a vector's judged figures came out (Judged.outcome), in the order a reader would hope for them.
 OUTCOMES = (
     "meets_goal",  # at `scale`, the smallest that does: enough turned, little enough drift
@@ -61,6 +67,8 @@ class Judged:
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {self.outcome!r}: one of {', '.join(OUTCOMES)}")
+        if self.drift_measure not in DRIFT_MEASURES:
+            raise ValueError(f"unknown drift measure {self.drift_measure!r}: one of {', '.join(DRIFT_MEASURES)}")
         if not np.isfinite([self.scale, self.turned, self.drift]).all() or self.n < 1:
             raise ValueError(f"judged figures must be finite and come from at least one image: {self}")
 
